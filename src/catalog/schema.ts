@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+/** Kinds of platform. */
+export const platformTypes = ["ehr", "payer", "sandbox", "government", "lab"] as const;
+
+/**
+ * Whether a platform can be routed to:
+ * - active: facts complete, requests go upstream;
+ * - needs-registration: the vendor gives the base URL to registered apps only;
+ * - unverified: facts gathered but not confirmed; requests still go upstream;
+ * - disabled: kept in the catalog, never routed.
+ */
+export const platformStatuses = ["active", "needs-registration", "unverified", "disabled"] as const;
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+/** A URL that may hold `{tenant_id}` placeholders (multi-tenant vendors). */
+const urlTemplate = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL (template)");
+
+const oauthSchema = z.strictObject({
+  authorize_url: urlTemplate.optional(),
+  token_url: urlTemplate.optional(),
+  revocation_url: urlTemplate.optional(),
+  introspection_url: urlTemplate.optional(),
+  /** An OpenID/SMART discovery document to read when the FHIR base has none. */
+  discovery_url: urlTemplate.optional(),
+  /** Scopes requested by default. */
+  scopes: z.array(z.string().min(1)).optional(),
+  /** Scopes the platform documents as supported. */
+  scopes_supported: z.array(z.string().min(1)).optional(),
+  code_challenge_methods: z.array(z.string()).optional(),
+  pkce_required: z.boolean().optional(),
+  /** True when the platform issues only confidential clients (a client secret is needed). */
+  confidential: z.boolean().optional(),
+  token_endpoint_auth_methods: z.array(z.string()).optional(),
+  /** A public client id the vendor publishes (sandboxes); env vars override it. */
+  client_id: z.string().min(1).optional(),
+  /** The vendor blocks browser CORS calls to its token endpoint (informational). */
+  cors_relay_required: z.boolean().optional(),
+  /** What to send as `aud`: the FHIR base (default), a fixed value, or nothing. */
+  aud: z.union([z.literal("fhir_base"), z.literal("none"), urlTemplate]).optional(),
+  /** SMART scope syntax the platform speaks; chosen from discovery when absent. */
+  scope_version: z.enum(["v1", "v2"]).optional(),
+});
+
+/** A tenant (organization) of a multi-tenant platform. */
+export const tenantSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, . _ -"),
+  name: z.string().min(1),
+  fhir_base_url: httpUrl,
+  aliases: z.array(z.string()).optional(),
+  state: z.string().optional(),
+  city: z.string().optional(),
+});
+
+/** The JSON of one platforms/*.json file. */
+export const platformFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lower-case letters, digits and -"),
+  name: z.string().min(1),
+  display_name: z.string().min(1).optional(),
+  type: z.enum(platformTypes),
+  status: z.enum(platformStatuses).default("active"),
+  /** Why a platform is not active, and what to do about it. */
+  status_reason: z.string().optional(),
+  description: z.string().optional(),
+  aliases: z.array(z.string().min(1)).default([]),
+  /** Words that match this platform in free-text search (e.g. a payer's brand). */
+  patterns: z.array(z.string().min(1)).default([]),
+  payer_ids: z.array(z.string()).optional(),
+  states: z.array(z.string()).optional(),
+  developer_portal: httpUrl.optional(),
+  documentation: httpUrl.optional(),
+  code_console: httpUrl.optional(),
+  support_email: z.email().optional(),
+  fhir_base_url: urlTemplate.optional(),
+  sandbox_url: urlTemplate.optional(),
+  fhir_version: z.enum(["DSTU2", "STU3", "R4", "R4B", "R5"]).default("R4"),
+  implementation_guides: z.array(z.string()).default([]),
+  api_products: z.array(z.string()).optional(),
+  capabilities: z.record(z.string(), z.boolean()).default({}),
+  crd_hooks: z.array(z.string()).optional(),
+  /** Named endpoints (CDex, provider directory, tenant templates...). */
+  endpoints: z.record(z.string(), z.string().nullable()).optional(),
+  /** Links for people: policy bulletins, guides, release notes. */
+  resources: z.record(z.string(), httpUrl).optional(),
+  supported_resources: z.array(z.string()).optional(),
+  /** Extra `$operations` allowed on this platform, beyond the gateway's default allowlist. */
+  operations: z.array(z.string().regex(/^\$[A-Za-z][A-Za-z0-9_-]*$/)).optional(),
+  /** Headers sent with every upstream request (e.g. a vendor's Accept). */
+  client_headers: z.record(z.string(), z.string()).optional(),
+  oauth: oauthSchema.optional(),
+  /** Organizations of a multi-tenant platform, or the file that lists them. */
+  tenants: z.array(tenantSchema).optional(),
+  tenants_file: z.string().optional(),
+  /** false when the facts were gathered but not confirmed at the source. */
+  listed_in_source: z.boolean().optional(),
+});
+
+/** A platform file after parsing (defaults applied). */
+export type PlatformFile = z.infer<typeof platformFileSchema>;
+/** A tenant of a multi-tenant platform. */
+export type Tenant = z.infer<typeof tenantSchema>;
+/** The OAuth block of a platform file. */
+export type PlatformOAuth = z.infer<typeof oauthSchema>;

@@ -1,0 +1,117 @@
+import { z } from "zod";
+
+const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
+/** Log verbosity. */
+export type LogLevel = (typeof logLevels)[number];
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().int().positive();
+const pathList = z
+  .string()
+  .transform((s) => s.split(/[:,]/).map((p) => p.trim()).filter(Boolean));
+const csv = z.string().transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  FHIR_GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
+  FHIR_GATEWAY_PORT: port.optional(),
+  PORT: port.optional(),
+  FHIR_GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  FHIR_GATEWAY_DATA_DIR: z.string().min(1).default("./data"),
+  FHIR_GATEWAY_LOG_LEVEL: z.enum(logLevels).default("info"),
+  FHIR_GATEWAY_ENV: z.enum(["development", "production"]).default("development"),
+  FHIR_GATEWAY_PLATFORMS_DIR: pathList.optional(),
+  FHIR_GATEWAY_PLUGINS_DIR: pathList.optional(),
+  FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  FHIR_GATEWAY_STORE: z.enum(["kv", "redis", "memory"]).optional(),
+  FHIR_GATEWAY_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  FHIR_GATEWAY_MASTER_KEY: z.string().min(1).optional(),
+  FHIR_GATEWAY_SESSION_IDLE_SECONDS: seconds.default(8 * 3600),
+  FHIR_GATEWAY_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).default(60),
+  FHIR_GATEWAY_MCP_ALLOWED_HOSTS: csv.optional(),
+  FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
+  FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
+});
+
+/** Every setting of the gateway, parsed once from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  /** Origin (and optional path prefix) callers use to reach the gateway, without a trailing slash. */
+  publicUrl: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  production: boolean;
+  /** Extra folders of platform files, after the built-in platforms/ folder. */
+  platformDirs: string[];
+  /** Extra folders of plugins, after the built-in plugins/ folder. */
+  pluginDirs: string[];
+  upstreamTimeoutMs: number;
+  store: "kv" | "redis" | "memory";
+  redisUrl?: string;
+  /** Raw master key setting; the vault parses it (see src/store/). */
+  masterKey?: string;
+  sessionIdleSeconds: number;
+  refreshSkewSeconds: number;
+  mcpAllowedHosts?: string[];
+  mcpAllowedOrigins?: string[];
+  mcpMaxResponseBytes: number;
+  /** The full environment snapshot, for per-platform credentials. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A setting that failed to parse; start-up stops with its message. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses settings from an environment snapshot. Throws ConfigError naming every bad
+ * variable. Empty strings count as unset.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") present[key] = value;
+  }
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      return `  ${name}=${JSON.stringify(present[name] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const chosenPort = e.FHIR_GATEWAY_PORT ?? e.PORT ?? 8787;
+  const publicUrl = (e.FHIR_GATEWAY_PUBLIC_URL ?? `http://localhost:${chosenPort}`).replace(
+    /\/+$/,
+    "",
+  );
+  const store = e.FHIR_GATEWAY_STORE ?? (e.FHIR_GATEWAY_REDIS_URL ? "redis" : "kv");
+  if (store === "redis" && !e.FHIR_GATEWAY_REDIS_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  FHIR_GATEWAY_STORE="redis": set FHIR_GATEWAY_REDIS_URL too',
+    );
+  }
+  return {
+    host: e.FHIR_GATEWAY_HOST,
+    port: chosenPort,
+    publicUrl,
+    dataDir: e.FHIR_GATEWAY_DATA_DIR,
+    logLevel: e.FHIR_GATEWAY_LOG_LEVEL,
+    production: e.FHIR_GATEWAY_ENV === "production",
+    platformDirs: e.FHIR_GATEWAY_PLATFORMS_DIR ?? [],
+    pluginDirs: e.FHIR_GATEWAY_PLUGINS_DIR ?? [],
+    upstreamTimeoutMs: e.FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS,
+    store,
+    redisUrl: e.FHIR_GATEWAY_REDIS_URL,
+    masterKey: e.FHIR_GATEWAY_MASTER_KEY,
+    sessionIdleSeconds: e.FHIR_GATEWAY_SESSION_IDLE_SECONDS,
+    refreshSkewSeconds: e.FHIR_GATEWAY_REFRESH_SKEW_SECONDS,
+    mcpAllowedHosts: e.FHIR_GATEWAY_MCP_ALLOWED_HOSTS,
+    mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
+    mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,
+    env,
+  };
+}

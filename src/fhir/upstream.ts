@@ -1,0 +1,82 @@
+import { GatewayError } from "../errors.ts";
+
+/** How the gateway talks to upstream servers. */
+export interface UpstreamOptions {
+  fetch: typeof fetch;
+  /** Time allowed until the response headers arrive. */
+  timeoutMs: number;
+  /** Bounded retries for 429/503 with a short Retry-After (only for replayable requests). */
+  maxRetries?: number;
+  /** Longest Retry-After the gateway waits for; longer ones go back to the caller. */
+  maxRetryAfterMs?: number;
+  /** Waits between retries; tests inject a fake. */
+  sleep?: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Sends a request upstream. Maps an unreachable server to 502 and a server that does not
+ * answer in time to 504, and honours Retry-After on 429/503 a bounded number of times when
+ * the request can be replayed. `makeRequest` builds a fresh Request for every attempt.
+ */
+export async function sendUpstream(
+  makeRequest: () => Request | Promise<Request>,
+  replayable: boolean,
+  options: UpstreamOptions,
+): Promise<Response> {
+  const maxRetries = replayable ? (options.maxRetries ?? 2) : 0;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 0;; attempt++) {
+    const request = await makeRequest();
+    const response = await fetchWithTimeout(request, options);
+    if ((response.status !== 429 && response.status !== 503) || attempt >= maxRetries) {
+      return response;
+    }
+    const wait = retryAfterMs(response.headers.get("retry-after"));
+    if (wait === undefined || wait > (options.maxRetryAfterMs ?? 10_000)) return response;
+    await response.body?.cancel();
+    await sleep(wait);
+  }
+}
+
+async function fetchWithTimeout(request: Request, options: UpstreamOptions): Promise<Response> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  const onCallerAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onCallerAbort, { once: true });
+  const host = new URL(request.url).host;
+  try {
+    return await options.fetch(new Request(request, { signal: controller.signal }));
+  } catch (err) {
+    if (timedOut) {
+      throw new GatewayError(
+        "upstream_timeout",
+        `The platform's server (${host}) did not answer within ${options.timeoutMs} ms.`,
+        { hint: "Try again later, or raise FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS.", cause: err },
+      );
+    }
+    throw new GatewayError(
+      "upstream_unreachable",
+      `The platform's server (${host}) could not be reached.`,
+      { hint: "Check the platform's fhir_base_url and that the server is up.", cause: err },
+    );
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onCallerAbort);
+  }
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

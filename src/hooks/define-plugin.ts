@@ -1,0 +1,64 @@
+import type { Platform } from "../catalog/platform.ts";
+import type { Logger } from "../log.ts";
+
+/** What every hook is told about the call it runs in. */
+export interface HookContext {
+  platform: Platform;
+  log: Logger;
+  /** The FHIR interaction for request/response hooks (e.g. "search", "read", "operation"). */
+  interaction?: string;
+}
+
+/** A token response as the platform sent it (snake_case fields of RFC 6749 plus SMART's). */
+export type TokenResponseBody = Record<string, unknown>;
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** The hooks a plugin may implement; each is optional and runs in the order documented. */
+export interface PluginHooks {
+  /** Add, change or drop parameters of the authorization request (e.g. `aud`). */
+  authorizeParams?(params: URLSearchParams, ctx: HookContext): MaybePromise<void | URLSearchParams>;
+  /** Rewrite the requested scopes (e.g. SMART v1 `patient/*.read` <-> v2 `patient/*.rs`). */
+  rewriteScopes?(scopes: string[], ctx: HookContext): MaybePromise<string[]>;
+  /** Repair a vendor's token response before it is validated and stored. */
+  tokenResponse?(tokens: TokenResponseBody, ctx: HookContext): MaybePromise<TokenResponseBody>;
+  /** Adjust an upstream request: headers, search rewrites, GET-vs-POST search. */
+  beforeRequest?(request: Request, ctx: HookContext): MaybePromise<Request>;
+  /** Repair an upstream response before the gateway reads or forwards it. */
+  afterResponse?(response: Response, ctx: HookContext): MaybePromise<Response>;
+}
+
+/** A hook plugin: a name, the platforms it applies to, and hooks. */
+export interface Plugin extends PluginHooks {
+  name: string;
+  /**
+   * "*" for all, or a list of platform ids, aliases, globs ("bcbs*") or types ("type:payer").
+   */
+  platforms: "*" | readonly string[];
+  /** Lower runs first; default 100. Ties break by plugin name. */
+  order?: number;
+}
+
+/** Declares a plugin; a plugin module default-exports the result. */
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/** True when `plugin` applies to `platform`. */
+export function pluginApplies(plugin: Plugin, platform: Platform): boolean {
+  if (plugin.platforms === "*") return true;
+  const names = [platform.id, ...platform.aliases].map((n) => n.toLowerCase());
+  return plugin.platforms.some((sel) => {
+    const s = sel.toLowerCase();
+    if (s.startsWith("type:")) return platform.type === s.slice(5);
+    if (s.includes("*")) {
+      const re = new RegExp(`^${s.split("*").map(escapeRegExp).join(".*")}$`);
+      return names.some((n) => re.test(n));
+    }
+    return names.includes(s);
+  });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,60 @@
+import type { LogLevel } from "./config.ts";
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+/** Structured fields of a log line. */
+export type LogFields = Record<string, unknown>;
+
+/** A leveled logger writing one JSON object per line. */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** Field names whose values are never written, whatever they hold. */
+const secretKeys =
+  /(token|secret|password|authorization|cookie|code_verifier|^code$|assertion|key)/i;
+
+/** Replaces secret-looking fields with "[redacted]", recursively. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 5 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = secretKeys.test(k) ? "[redacted]" : redact(v, depth + 1);
+  }
+  return out;
+}
+
+/** Where log lines go; tests capture them to prove no secret is written. */
+export type LogSink = (line: string, level: LogLevel) => void;
+
+const consoleSink: LogSink = (line, level) => {
+  if (level === "error" || level === "warn") console.error(line);
+  else console.log(line);
+};
+
+/** Creates a logger that drops lines below `level`. */
+export function createLogger(level: LogLevel, sink: LogSink = consoleSink): Logger {
+  const write = (lvl: LogLevel, msg: string, fields?: LogFields) => {
+    if (order[lvl] < order[level]) return;
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      level: lvl,
+      msg,
+      ...(fields ? (redact(fields) as LogFields) : {}),
+    });
+    sink(line, lvl);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+  };
+}
+
+/** A logger that writes nothing. */
+export const silentLogger: Logger = createLogger("silent");

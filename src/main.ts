@@ -1,0 +1,32 @@
+/**
+ * Entry point: read settings, load the catalog and plugins, build the app, serve.
+ * Runs unchanged under Deno (`deno run`) and Node (`tsx src/main.ts`).
+ */
+import { createApp } from "./app.ts";
+import { parseConfig } from "./config.ts";
+import { loadCatalogAndPlugins } from "./load-catalog.ts";
+import { createLogger } from "./log.ts";
+import { runtimeName } from "./runtime/detect.ts";
+import { exitProcess, exitWithError, onShutdownSignal, readEnv } from "./runtime/env.ts";
+import { serve } from "./runtime/serve.ts";
+
+async function main(): Promise<void> {
+  const config = parseConfig(await readEnv());
+  const log = createLogger(config.logLevel);
+  const { catalog, plugins } = await loadCatalogAndPlugins(config);
+  const { app } = createApp({ config, catalog, plugins, log, runtime: runtimeName });
+  const server = await serve(app.fetch, { hostname: config.host, port: config.port });
+  log.info("fhir gateway listening", {
+    url: server.url,
+    public_url: config.publicUrl,
+    runtime: runtimeName,
+    platforms: catalog.all().length,
+    plugins: plugins.map((p) => p.name),
+  });
+  await onShutdownSignal(() => {
+    log.info("shutting down");
+    server.close().finally(() => exitProcess(0));
+  });
+}
+
+main().catch((err: unknown) => exitWithError(err instanceof Error ? err.message : String(err)));

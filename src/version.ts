@@ -1,0 +1,2 @@
+/** The gateway's version, reported by /health and the MCP server. */
+export const version = "0.1.0";

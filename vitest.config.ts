@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    // Two cores: suites start real servers; two at a time keeps them from starving each other.
+    maxWorkers: 2,
+    reporters: ["default"],
+  },
+});
