@@ -12,6 +12,37 @@ export const platformTypes = ["ehr", "payer", "sandbox", "government", "lab"] as
  */
 export const platformStatuses = ["active", "needs-registration", "unverified", "disabled"] as const;
 
+/** FHIR release names; facts often give the version number, which is mapped to its release. */
+export const fhirVersions = ["DSTU2", "STU3", "R4", "R4B", "R5"] as const;
+
+/** Maps "4.0.1", "R4 4.0.1", "r4" and the like to a release name; unknown text is kept. */
+export function toFhirRelease(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const v = value.trim().toUpperCase();
+  const named = fhirVersions.find((r) => v === r || v.startsWith(`${r} `));
+  if (named) return named;
+  if (/^1\.0\./.test(v)) return "DSTU2";
+  if (/^3\.0\./.test(v)) return "STU3";
+  if (/^4\.0\./.test(v)) return "R4";
+  if (/^4\.3\./.test(v)) return "R4B";
+  if (/^5\.0\./.test(v)) return "R5";
+  return value;
+}
+
+const fhirVersion = z.preprocess(
+  toFhirRelease,
+  z.enum(fhirVersions, { error: `must be one of ${fhirVersions.join(", ")} or a 4.0.x-style version` }),
+);
+
+const pattern = z.string().min(1).refine((p) => {
+  try {
+    new RegExp(p, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be a valid regular expression");
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 /** A URL that may hold `{tenant_id}` placeholders (multi-tenant vendors). */
 const urlTemplate = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL (template)");
@@ -42,14 +73,37 @@ const oauthSchema = z.strictObject({
   scope_version: z.enum(["v1", "v2"]).optional(),
 });
 
+const tenantIdSchema = z.string().regex(
+  /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  "must be letters, digits, . _ -",
+);
+
 /** A tenant (organization) of a multi-tenant platform. */
 export const tenantSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, . _ -"),
+  /** What callers name after the colon: `epic:<id>`. */
+  id: tenantIdSchema,
   name: z.string().min(1),
   fhir_base_url: httpUrl,
   aliases: z.array(z.string()).optional(),
+  /** The vendor's own tenant id, put in `{tenant_id}` of the platform's URL templates. */
+  vendor_id: tenantIdSchema.optional(),
+  fhir_version: fhirVersion.optional(),
+  /** The organization's public web address (a brand identifier). */
+  website: httpUrl.optional(),
+  /** Where people log in (the brand's patient portal). */
+  portal_url: httpUrl.optional(),
   state: z.string().optional(),
   city: z.string().optional(),
+});
+
+/** A tenant index: platforms/tenants/<platform id>.json, written by scripts/import-tenants.ts. */
+export const tenantIndexSchema = z.strictObject({
+  $schema: z.string().optional(),
+  platform: z.string().min(1),
+  /** Where the tenants came from (the Bundle's URL or file name) and its timestamp. */
+  source: z.string().optional(),
+  source_timestamp: z.string().optional(),
+  tenants: z.array(tenantSchema),
 });
 
 /** The JSON of one platforms/*.json file. */
@@ -64,8 +118,8 @@ export const platformFileSchema = z.strictObject({
   status_reason: z.string().optional(),
   description: z.string().optional(),
   aliases: z.array(z.string().min(1)).default([]),
-  /** Words that match this platform in free-text search (e.g. a payer's brand). */
-  patterns: z.array(z.string().min(1)).default([]),
+  /** Regular expressions (case-insensitive) that match this platform in free-text search. */
+  patterns: z.array(pattern).default([]),
   payer_ids: z.array(z.string()).optional(),
   states: z.array(z.string()).optional(),
   developer_portal: httpUrl.optional(),
@@ -74,7 +128,8 @@ export const platformFileSchema = z.strictObject({
   support_email: z.email().optional(),
   fhir_base_url: urlTemplate.optional(),
   sandbox_url: urlTemplate.optional(),
-  fhir_version: z.enum(["DSTU2", "STU3", "R4", "R4B", "R5"]).default("R4"),
+  /** Absent when the vendor has not published it. */
+  fhir_version: fhirVersion.optional(),
   implementation_guides: z.array(z.string()).default([]),
   api_products: z.array(z.string()).optional(),
   capabilities: z.record(z.string(), z.boolean()).default({}),
@@ -91,9 +146,16 @@ export const platformFileSchema = z.strictObject({
   oauth: oauthSchema.optional(),
   /** Organizations of a multi-tenant platform, or the file that lists them. */
   tenants: z.array(tenantSchema).optional(),
-  tenants_file: z.string().optional(),
+  /** A tenant index, relative to this file's folder (default: tenants/<id>.json if present). */
+  tenants_file: z.string().regex(
+    /^(?!\/)(?!.*\.\.)[\w./-]+\.json$/,
+    "must be a relative path to a .json file inside the platforms folder",
+  ).optional(),
   /** false when the facts were gathered but not confirmed at the source. */
   listed_in_source: z.boolean().optional(),
+}).refine((p) => p.status === "active" || Boolean(p.status_reason?.trim()), {
+  path: ["status_reason"],
+  message: "is required when status is not active: say what is missing and where to get it",
 });
 
 /** A platform file after parsing (defaults applied). */
@@ -102,3 +164,5 @@ export type PlatformFile = z.infer<typeof platformFileSchema>;
 export type Tenant = z.infer<typeof tenantSchema>;
 /** The OAuth block of a platform file. */
 export type PlatformOAuth = z.infer<typeof oauthSchema>;
+/** A tenant index file. */
+export type TenantIndex = z.infer<typeof tenantIndexSchema>;

@@ -176,6 +176,8 @@ async function errorResponse(
       // fall through to a generated outcome
     }
   }
+  let status = upstream.status;
+  if (!outcome && status >= 500) status = 502; // the upstream failed, not the gateway
   outcome ??= {
     resourceType: "OperationOutcome",
     issue: [{
@@ -191,7 +193,7 @@ async function errorResponse(
     }],
   };
   headers.set("content-type", `${fhirJson}; charset=utf-8`);
-  return new Response(JSON.stringify(outcome), { status: upstream.status, headers });
+  return new Response(JSON.stringify(outcome), { status, headers });
 }
 
 async function readJson(response: Response): Promise<unknown> {

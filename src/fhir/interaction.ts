@@ -60,11 +60,20 @@ export function toUpstreamTarget(
     case "capabilities":
       return { method: "GET", url: at("metadata") };
     case "search": {
-      const path = i.compartment ? at(i.compartment.type, i.compartment.id, i.type) : at(i.type);
-      if (i.via === "post") {
-        return { method: "POST", url: `${path}/_search`, body: i.params.toString(), form: true };
+      let path = at(i.type);
+      let params = i.params;
+      if (i.compartment?.type === "Patient") {
+        // Many servers (Epic, Medplum) lack compartment URLs but all take `patient=`.
+        params = new URLSearchParams(i.params);
+        if (i.type === "Patient") params.set("_id", i.compartment.id);
+        else params.set("patient", `Patient/${i.compartment.id}`);
+      } else if (i.compartment) {
+        path = at(i.compartment.type, i.compartment.id, i.type);
       }
-      return { method: "GET", url: withQuery(path, i.params) };
+      if (i.via === "post") {
+        return { method: "POST", url: `${path}/_search`, body: params.toString(), form: true };
+      }
+      return { method: "GET", url: withQuery(path, params) };
     }
     case "read":
       return { method: "GET", url: at(i.type, i.id) };

@@ -7,7 +7,24 @@ export interface HookContext {
   log: Logger;
   /** The FHIR interaction for request/response hooks (e.g. "search", "read", "operation"). */
   interaction?: string;
+  /**
+   * The platform's SMART discovery document (`.well-known/smart-configuration`), when the
+   * auth module has fetched it; OAuth hooks use it to adapt (e.g. scope syntax).
+   */
+  discovery?: SmartDiscovery;
 }
+
+/** The fields of a SMART configuration document plugins read; the rest passes through. */
+export interface SmartDiscovery {
+  /** SMART capabilities, e.g. "permission-v1", "permission-v2", "client-confidential-asymmetric". */
+  capabilities?: string[];
+  scopes_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  [field: string]: unknown;
+}
+
+/** Which platform URL a `resolveUrl` hook is asked about. */
+export type UrlPurpose = "authorize" | "token" | "revocation" | "introspection" | "discovery";
 
 /** A token response as the platform sent it (snake_case fields of RFC 6749 plus SMART's). */
 export type TokenResponseBody = Record<string, unknown>;
@@ -20,6 +37,11 @@ export interface PluginHooks {
   authorizeParams?(params: URLSearchParams, ctx: HookContext): MaybePromise<void | URLSearchParams>;
   /** Rewrite the requested scopes (e.g. SMART v1 `patient/*.read` <-> v2 `patient/*.rs`). */
   rewriteScopes?(scopes: string[], ctx: HookContext): MaybePromise<string[]>;
+  /**
+   * Fill in what is left of a platform URL template (e.g. `{tenant_id}` in Cerner's OAuth
+   * URLs) before the auth module calls it.
+   */
+  resolveUrl?(url: string, ctx: HookContext & { purpose: UrlPurpose }): MaybePromise<string>;
   /** Repair a vendor's token response before it is validated and stored. */
   tokenResponse?(tokens: TokenResponseBody, ctx: HookContext): MaybePromise<TokenResponseBody>;
   /** Adjust an upstream request: headers, search rewrites, GET-vs-POST search. */

@@ -9,6 +9,7 @@ export class PluginError extends Error {
 const hookNames = [
   "authorizeParams",
   "rewriteScopes",
+  "resolveUrl",
   "tokenResponse",
   "beforeRequest",
   "afterResponse",

@@ -1,17 +1,20 @@
 import type { Platform } from "../catalog/platform.ts";
+import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import {
   type HookContext,
   type Plugin,
   pluginApplies,
+  type PluginHooks,
   type TokenResponseBody,
+  type UrlPurpose,
 } from "./define-plugin.ts";
 
 /**
  * Runs plugin hooks in one fixed order: by `order` (default 100), then by name. Request-side
- * hooks (authorizeParams, rewriteScopes, tokenResponse, beforeRequest) run in that order;
- * afterResponse runs in reverse, so the plugin that touched a request first sees its response
- * last, as in middleware.
+ * hooks (authorizeParams, rewriteScopes, resolveUrl, tokenResponse, beforeRequest) run in
+ * that order; afterResponse runs in reverse, so the plugin that touched a request first sees
+ * its response last, as in middleware.
  */
 export interface HookPipeline {
   plugins: readonly Plugin[];
@@ -19,10 +22,17 @@ export interface HookPipeline {
   forPlatform(platform: Platform): Plugin[];
   authorizeParams(params: URLSearchParams, ctx: HookContext): Promise<URLSearchParams>;
   rewriteScopes(scopes: string[], ctx: HookContext): Promise<string[]>;
+  /**
+   * Resolves a platform URL template for `purpose`; throws a 503 GatewayError naming what is
+   * still unresolved (e.g. `{tenant_id}` when no organization was named).
+   */
+  resolveUrl(url: string, ctx: HookContext & { purpose: UrlPurpose }): Promise<string>;
   tokenResponse(tokens: TokenResponseBody, ctx: HookContext): Promise<TokenResponseBody>;
   beforeRequest(request: Request, ctx: HookContext): Promise<Request>;
   afterResponse(response: Response, ctx: HookContext): Promise<Response>;
 }
+
+type HookName = keyof PluginHooks;
 
 /** Sorts plugins into run order and returns the pipeline over them. */
 export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): HookPipeline {
@@ -38,73 +48,56 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
     }
     return hit;
   };
-  const named = (plugin: Plugin, hook: string, err: unknown): never => {
-    log?.error("plugin hook failed", { plugin: plugin.name, hook, error: String(err) });
-    throw err;
-  };
+
+  /** Threads `value` through one hook of every applicable plugin, naming a plugin that fails. */
+  async function chain<T, C extends HookContext>(
+    hook: HookName,
+    value: T,
+    ctx: C,
+    reverse = false,
+  ): Promise<T> {
+    let current = value;
+    const list = forPlatform(ctx.platform);
+    for (const p of reverse ? [...list].reverse() : list) {
+      const fn = p[hook] as ((v: T, c: C) => T | void | Promise<T | void>) | undefined;
+      if (!fn) continue;
+      try {
+        current = (await fn.call(p, current, ctx)) ?? current;
+      } catch (err) {
+        log?.error("plugin hook failed", { plugin: p.name, hook, error: String(err) });
+        throw err;
+      }
+    }
+    return current;
+  }
 
   return {
     plugins: ordered,
     forPlatform,
-    async authorizeParams(params, ctx) {
-      let current = params;
-      for (const p of forPlatform(ctx.platform)) {
-        if (!p.authorizeParams) continue;
-        try {
-          current = (await p.authorizeParams(current, ctx)) ?? current;
-        } catch (err) {
-          named(p, "authorizeParams", err);
-        }
-      }
-      return current;
+    authorizeParams: (params, ctx) => chain("authorizeParams", params, ctx),
+    rewriteScopes: (scopes, ctx) => chain("rewriteScopes", scopes, ctx),
+    async resolveUrl(url, ctx) {
+      const resolved = await chain("resolveUrl", url, ctx);
+      assertResolved(resolved, ctx.platform, ctx.purpose);
+      return resolved;
     },
-    async rewriteScopes(scopes, ctx) {
-      let current = scopes;
-      for (const p of forPlatform(ctx.platform)) {
-        if (!p.rewriteScopes) continue;
-        try {
-          current = await p.rewriteScopes(current, ctx);
-        } catch (err) {
-          named(p, "rewriteScopes", err);
-        }
-      }
-      return current;
-    },
-    async tokenResponse(tokens, ctx) {
-      let current = tokens;
-      for (const p of forPlatform(ctx.platform)) {
-        if (!p.tokenResponse) continue;
-        try {
-          current = await p.tokenResponse(current, ctx);
-        } catch (err) {
-          named(p, "tokenResponse", err);
-        }
-      }
-      return current;
-    },
-    async beforeRequest(request, ctx) {
-      let current = request;
-      for (const p of forPlatform(ctx.platform)) {
-        if (!p.beforeRequest) continue;
-        try {
-          current = await p.beforeRequest(current, ctx);
-        } catch (err) {
-          named(p, "beforeRequest", err);
-        }
-      }
-      return current;
-    },
-    async afterResponse(response, ctx) {
-      let current = response;
-      for (const p of [...forPlatform(ctx.platform)].reverse()) {
-        if (!p.afterResponse) continue;
-        try {
-          current = await p.afterResponse(current, ctx);
-        } catch (err) {
-          named(p, "afterResponse", err);
-        }
-      }
-      return current;
-    },
+    tokenResponse: (tokens, ctx) => chain("tokenResponse", tokens, ctx),
+    beforeRequest: (request, ctx) => chain("beforeRequest", request, ctx),
+    afterResponse: (response, ctx) => chain("afterResponse", response, ctx, true),
   };
+}
+
+/** Throws when a URL still holds a `{placeholder}` no plugin could fill. */
+function assertResolved(url: string, platform: Platform, purpose: UrlPurpose): void {
+  const left = url.match(/\{[A-Za-z0-9_]+\}/g);
+  if (!left) return;
+  const tenantHint = left.includes("{tenant_id}")
+    ? ` Name an organization as ${platform.id}:<tenant id>` +
+      " (GET /api/platforms/" + platform.id + "/tenants lists them)."
+    : ` Fix the ${purpose} URL in ${platform.source}.`;
+  throw new GatewayError(
+    "platform_unavailable",
+    `The ${purpose} URL of platform "${platform.key}" still holds ${left.join(", ")}.`,
+    { hint: tenantHint.trim() },
+  );
 }

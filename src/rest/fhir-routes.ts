@@ -24,8 +24,9 @@ export function fhirRoutes(gateway: Gateway, ownerOf: OwnerResolver): Hono {
     const query = url.searchParams;
     const contentType = c.req.header("content-type");
     const body = (): FhirBody => {
+      if (c.req.raw.body === null) return "";
       assertBodyType(contentType);
-      return c.req.raw.body ?? "";
+      return c.req.raw.body;
     };
     let interaction = parseFhirPath(c.req.method, segments.filter(Boolean), query, body);
     if (interaction.kind === "search" && interaction.via === "post") {
