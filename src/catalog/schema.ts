@@ -31,7 +31,9 @@ export function toFhirRelease(value: unknown): unknown {
 
 const fhirVersion = z.preprocess(
   toFhirRelease,
-  z.enum(fhirVersions, { error: `must be one of ${fhirVersions.join(", ")} or a 4.0.x-style version` }),
+  z.enum(fhirVersions, {
+    error: `must be one of ${fhirVersions.join(", ")} or a 4.0.x-style version`,
+  }),
 );
 
 const pattern = z.string().min(1).refine((p) => {
@@ -56,6 +58,8 @@ const oauthSchema = z.strictObject({
   discovery_url: urlTemplate.optional(),
   /** Scopes requested by default. */
   scopes: z.array(z.string().min(1)).optional(),
+  /** Scopes a confidential client requests instead, when the vendor documents a different set. */
+  confidential_scopes: z.array(z.string().min(1)).optional(),
   /** Scopes the platform documents as supported. */
   scopes_supported: z.array(z.string().min(1)).optional(),
   code_challenge_methods: z.array(z.string()).optional(),
