@@ -9,6 +9,7 @@ import { sendUpstream } from "../fhir/upstream.ts";
 import type { HookContext } from "../hooks/define-plugin.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
+import { gatherEverything, needsEverythingFallback } from "./everything.ts";
 import type { UpstreamAuth } from "./upstream-auth.ts";
 import { assertInteraction, assertRoutable } from "./validate-interaction.ts";
 
@@ -62,6 +63,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const platform = deps.catalog.get(platformRef);
     const upstreamBase = assertRoutable(platform);
     assertInteraction(i, platform);
+    if (needsEverythingFallback(i, platform)) {
+      // The platform lacks $everything: gather the compartment through this same core.
+      const run = (next: FhirInteraction) => execute(platform.key, next, options);
+      return await gatherEverything(run, platform, baseFor(platform), i.id, i.params);
+    }
     const mapper = createLinkMapper(upstreamBase, baseFor(platform));
     const target = toUpstreamTarget(i, upstreamBase);
     if (i.kind === "page") target.url = pageUrl(upstreamBase, i.target);

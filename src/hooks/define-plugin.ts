@@ -20,7 +20,7 @@ export interface SmartDiscovery {
   capabilities?: string[];
   scopes_supported?: string[];
   token_endpoint_auth_methods_supported?: string[];
-  [field: string]: unknown;
+  token_endpoint?: string;
 }
 
 /** Which platform URL a `resolveUrl` hook is asked about. */
