@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FhirPeer, freePort, JOHNNIE_ID, startFhirPeer } from "../peers/fhir-server.ts";
+
+// Starts the real server exactly as the README says (`npm start` under Deno, `npm run
+// start:node` under Node) and proxies a search through each to the Medplum engine.
+let peer: FhirPeer;
+beforeAll(async () => {
+  peer = await startFhirPeer();
+});
+afterAll(() => peer?.close());
+
+const root = new URL("../..", import.meta.url).pathname;
+
+async function startGateway(script: "start" | "start:node") {
+  const port = await freePort();
+  const dataDir = `./data/smoke-${script.replace(":", "-")}-${port}`;
+  const output: string[] = [];
+  const child = spawn("npm", ["run", "--silent", script], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      FHIR_GATEWAY_PORT: String(port),
+      FHIR_GATEWAY_DATA_DIR: dataDir,
+      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
+      FHIR_GATEWAY_LOG_LEVEL: "info",
+    },
+  });
+  child.stdout!.on("data", (d) => output.push(String(d)));
+  child.stderr!.on("data", (d) => output.push(String(d)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited: ${output.join("")}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`gateway did not start: ${output.join("")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, port, child, output, dataDir };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  process.kill(-child.pid!, "SIGTERM");
+  await exited;
+}
+
+describe.each([
+  ["deno", "start"],
+  ["node", "start:node"],
+] as const)("the gateway under %s", (runtime, script) => {
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    gw = await startGateway(script);
+  }, 60_000);
+  afterAll(async () => {
+    if (gw) {
+      await stop(gw.child);
+      await rm(`${root}/${gw.dataDir}`, { recursive: true, force: true });
+    }
+  });
+
+  it("answers /health naming its runtime", async () => {
+    const health = await (await fetch(`${gw.url}/health`)).json();
+    expect(health).toMatchObject({ status: "ok", runtime });
+    expect(health.platforms).toBeGreaterThan(0);
+  });
+
+  it("proxies a search to a FHIR server on localhost with gateway links", async () => {
+    const res = await fetch(`${gw.url}/api/fhir/local/Patient?family=Hermiston71`);
+    expect(res.status).toBe(200);
+    const bundle = await res.json();
+    expect(bundle.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([
+      JOHNNIE_ID,
+    ]);
+    const self = bundle.link.find((l: { relation: string }) => l.relation === "self");
+    expect(self.url.startsWith(`http://localhost:${gw.port}/api/fhir/local/Patient`)).toBe(true);
+  });
+
+  it("stops on SIGTERM", async () => {
+    await stop(gw.child);
+    expect(gw.child.exitCode ?? gw.child.signalCode).not.toBeNull();
+  });
+});
