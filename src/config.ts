@@ -30,6 +30,7 @@ const envSchema = z.object({
   FHIR_GATEWAY_MCP_ALLOWED_HOSTS: csv.optional(),
   FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
   FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
 });
 
 /** Every setting of the gateway, parsed once from the environment. */
@@ -55,6 +56,8 @@ export interface Config {
   mcpAllowedHosts?: string[];
   mcpAllowedOrigins?: string[];
   mcpMaxResponseBytes: number;
+  /** Largest JSON-RPC request body the MCP endpoint reads. */
+  mcpMaxRequestBytes: number;
   /** The full environment snapshot, for per-platform credentials. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -112,6 +115,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mcpAllowedHosts: e.FHIR_GATEWAY_MCP_ALLOWED_HOSTS,
     mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
     mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,
+    mcpMaxRequestBytes: e.FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES,
     env,
   };
 }
