@@ -1,4 +1,7 @@
 import { Hono } from "hono";
+import { createSessionService } from "./auth/sessions.ts";
+import { createSmartAuth } from "./auth/smart-auth.ts";
+import type { SessionService, SmartAuth } from "./auth/types.ts";
 import type { Catalog } from "./catalog/catalog.ts";
 import type { Config } from "./config.ts";
 import { createGateway, type Gateway } from "./core/gateway.ts";
@@ -7,10 +10,13 @@ import { GatewayError } from "./errors.ts";
 import type { Plugin } from "./hooks/define-plugin.ts";
 import { createHookPipeline } from "./hooks/pipeline.ts";
 import type { Logger } from "./log.ts";
+import { authRoutes } from "./rest/auth-routes.ts";
 import { createErrorHandler } from "./rest/errors.ts";
 import { fhirRoutes, type OwnerResolver } from "./rest/fhir-routes.ts";
 import { healthRoutes } from "./rest/health.ts";
 import { platformRoutes } from "./rest/platform-routes.ts";
+import { createSessionCookies } from "./rest/session-cookie.ts";
+import type { Vault } from "./store/types.ts";
 import { version } from "./version.ts";
 
 /** Everything the app is built from; tests inject each part. */
@@ -21,10 +27,17 @@ export interface AppDeps {
   log: Logger;
   /** Upstream fetch; tests and plugins may wrap it. */
   fetch?: typeof fetch;
-  /** Upstream credentials (the SMART module); absent means no Authorization upstream. */
+  /**
+   * The encrypted vault. With it the app has gateway sessions, SMART logins (the /auth
+   * routes) and sends each session's bearer token upstream.
+   */
+  vault?: Vault;
+  /** Upstream credentials; defaults to the SMART module when a vault is given. */
   auth?: UpstreamAuth;
-  /** Who is calling (the session owner), for REST calls. */
+  /** Who is calling (the session owner), for REST calls; defaults to the session cookie. */
   ownerOf?: OwnerResolver;
+  /** Clock in epoch milliseconds for sessions and token expiry; tests inject one. */
+  now?: () => number;
   /** Extra routes mounted by other modules (auth, MCP) before the FHIR routes. */
   mount?: (app: Hono, gateway: Gateway) => void;
   runtime?: string;
@@ -32,17 +45,49 @@ export interface AppDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Builds the Hono app: one core, REST routes, health. */
-export function createApp(deps: AppDeps): { app: Hono; gateway: Gateway } {
+/** What createApp builds: the app, its core, and (with a vault) sessions and SMART logins. */
+export interface BuiltApp {
+  app: Hono;
+  gateway: Gateway;
+  /** Gateway sessions (MCP ties its sessions to these through signed handles). */
+  sessions?: SessionService;
+  /** SMART logins: the AuthService both faces call. */
+  smart?: SmartAuth;
+}
+
+/** Builds the Hono app: one core, REST routes, health, and /auth when a vault is given. */
+export function createApp(deps: AppDeps): BuiltApp {
   const hooks = createHookPipeline(deps.plugins, deps.log);
+  const fetchFn = deps.fetch ?? globalThis.fetch.bind(globalThis);
+  const { config } = deps;
+  const sessions = deps.vault &&
+    createSessionService({
+      vault: deps.vault,
+      idleSeconds: config.sessionIdleSeconds,
+      log: deps.log,
+      now: deps.now,
+    });
+  const smart = deps.vault &&
+    createSmartAuth({
+      catalog: deps.catalog,
+      hooks,
+      vault: deps.vault,
+      fetch: fetchFn,
+      log: deps.log,
+      publicUrl: config.publicUrl,
+      refreshSkewSeconds: config.refreshSkewSeconds,
+      sessionIdleSeconds: config.sessionIdleSeconds,
+      now: deps.now,
+    });
+  const cookies = sessions && createSessionCookies({ sessions, publicUrl: config.publicUrl });
   const gateway = createGateway({
     catalog: deps.catalog,
     hooks,
-    fetch: deps.fetch ?? globalThis.fetch.bind(globalThis),
+    fetch: fetchFn,
     log: deps.log,
-    publicUrl: deps.config.publicUrl,
-    upstreamTimeoutMs: deps.config.upstreamTimeoutMs,
-    auth: deps.auth,
+    publicUrl: config.publicUrl,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    auth: deps.auth ?? smart,
     sleep: deps.sleep,
   });
   const app = new Hono();
@@ -67,7 +112,9 @@ export function createApp(deps: AppDeps): { app: Hono; gateway: Gateway } {
     })),
   );
   app.route("/api/platforms", platformRoutes(deps.catalog));
+  if (smart && cookies) app.route("/auth", authRoutes({ smart, cookies, log: deps.log }));
   deps.mount?.(app, gateway);
-  app.route("/api/fhir", fhirRoutes(gateway, deps.ownerOf ?? (() => Promise.resolve(undefined))));
-  return { app, gateway };
+  const ownerOf = deps.ownerOf ?? cookies?.ownerOf ?? (() => Promise.resolve(undefined));
+  app.route("/api/fhir", fhirRoutes(gateway, ownerOf));
+  return { app, gateway, sessions, smart };
 }

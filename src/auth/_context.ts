@@ -1,0 +1,37 @@
+import type { Catalog } from "../catalog/catalog.ts";
+import type { HookPipeline } from "../hooks/pipeline.ts";
+import type { Logger } from "../log.ts";
+import type { Vault } from "../store/types.ts";
+import type { Discovery } from "./discovery.ts";
+
+/** What every part of the SMART module shares; built once by createSmartAuth. */
+export interface AuthContext {
+  catalog: Catalog;
+  hooks: HookPipeline;
+  vault: Vault;
+  fetch: typeof fetch;
+  log: Logger;
+  /** Clock in epoch milliseconds. */
+  now: () => number;
+  discovery: Discovery;
+  /** `${publicUrl}/auth/callback`: what to register at every platform. */
+  redirectUri: string;
+  /** Origin of the public URL, for same-origin `return_to` checks. */
+  publicOrigin: string;
+  /** Refresh this long before the access token expires. */
+  refreshSkewMs: number;
+  /** How long a stored login outlives its access token (the session idle time). */
+  keepMs: number;
+}
+
+/** How long a login may take between /login and /callback. */
+export const loginWindowMs = 10 * 60 * 1000;
+
+/** Vault key of the pending login `state`. */
+export const stateKey = (state: string) => `oauth-state:${state}`;
+/** Vault key of the tokens of `owner` on a platform. */
+export const tokensKey = (owner: string, platform: string) => `tokens:${owner}:${platform}`;
+/** Vault key marking a login in progress (for status "pending"). */
+export const pendingKey = (owner: string, platform: string) => `pending:${owner}:${platform}`;
+/** Pub/sub channel told when a login of `owner` on a platform ends. */
+export const loginChannel = (owner: string, platform: string) => `auth:${owner}:${platform}`;

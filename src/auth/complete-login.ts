@@ -1,0 +1,158 @@
+import * as oauth from "oauth4webapi";
+import { toGatewayError } from "../errors.ts";
+import type { HookContext } from "../hooks/define-plugin.ts";
+import { VaultError } from "../store/vault-error.ts";
+import { type AuthContext, loginChannel, pendingKey, stateKey, tokensKey } from "./_context.ts";
+import type { SmartEndpoints } from "./_endpoints.ts";
+import { describeOAuthError, requestOptions, toOAuthParty } from "./_oauth-client.ts";
+import { withTokenHooks } from "./_token-hook.ts";
+import type { PendingLogin } from "./start-login.ts";
+import { toStatus, toTokenRecord } from "./token-record.ts";
+import type { LoginResult } from "./types.ts";
+
+const expiredState: LoginResult = {
+  ok: false,
+  reason: "expired_state",
+  message: "This login link is unknown, expired or already used. Start the login again.",
+};
+
+/**
+ * Handles the redirect back from the platform: checks `state` (single-use, bound to the
+ * browser's session, unexpired), the issuer (RFC 9207), exchanges the code with the PKCE
+ * verifier, validates the id_token when one comes, and stores tokens, scopes and launch
+ * context. Tells waiting /wait calls on every instance. Bad input consumes nothing it should not.
+ */
+export async function completeLogin(
+  ctx: AuthContext,
+  owner: string | undefined,
+  params: URLSearchParams,
+): Promise<LoginResult> {
+  const state = params.get("state");
+  if (!state || state.length > 256) return expiredState;
+  let pending: PendingLogin | undefined;
+  try {
+    pending = await ctx.vault.get<PendingLogin>(stateKey(state));
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    ctx.log.warn("a login state did not open", { failure: err.failure });
+    return expiredState;
+  }
+  if (!pending) return expiredState;
+  // Checked before taking: a callback replayed from another browser must not burn the state.
+  if (pending.owner !== owner) {
+    ctx.log.warn("login callback from another session", { platform: pending.platform });
+    return {
+      ok: false,
+      reason: "session_mismatch",
+      platform: pending.platform,
+      message: "This login was started in another browser session. Start it again in this browser.",
+    };
+  }
+  if (!(await ctx.vault.take<PendingLogin>(stateKey(state)))) return expiredState;
+  await ctx.vault.delete(pendingKey(pending.owner, pending.platform));
+  const result = await exchange(ctx, pending, params).catch((err: unknown): LoginResult => {
+    const gw = toGatewayError(err);
+    if (gw.code === "internal") ctx.log.error("login failed", { error: String(err) });
+    return { ok: false, reason: "failed", platform: pending.platform, message: gw.message };
+  });
+  await ctx.vault.store.publish(
+    loginChannel(pending.owner, pending.platform),
+    result.ok ? "completed" : `failed:${result.reason}`,
+  );
+  return result;
+}
+
+async function exchange(
+  ctx: AuthContext,
+  pending: PendingLogin,
+  params: URLSearchParams,
+): Promise<LoginResult> {
+  const platform = ctx.catalog.get(pending.platform);
+  const error = params.get("error");
+  if (error) {
+    const denied = error === "access_denied";
+    ctx.log.info("login refused by the platform", { platform: platform.key, error });
+    return {
+      ok: false,
+      reason: denied ? "denied" : "failed",
+      platform: platform.key,
+      message: denied
+        ? `The login to "${platform.key}" was denied.`
+        : `The platform "${platform.key}" answered "${error.slice(0, 80)}".`,
+    };
+  }
+  const meta = await ctx.discovery.get(platform);
+  const issuer = meta.issuer ?? issuerFromCallback(params, meta);
+  const party = toOAuthParty(platform, meta, ctx.redirectUri, issuer);
+  const failed = (step: string, err: unknown): LoginResult => {
+    const why = describeOAuthError(err);
+    ctx.log.warn("login failed", { platform: platform.key, step, why });
+    return {
+      ok: false,
+      reason: "failed",
+      platform: platform.key,
+      message: `The login to "${platform.key}" failed at ${step}: ${why}.`,
+    };
+  };
+  const hookCtx: HookContext = { platform, log: ctx.log, discovery: meta };
+  let tokens: oauth.TokenEndpointResponse;
+  try {
+    const callback = oauth.validateAuthResponse(
+      party.as,
+      party.client,
+      params,
+      oauth.skipStateCheck,
+    );
+    const response = await oauth.authorizationCodeGrantRequest(
+      party.as,
+      party.client,
+      party.clientAuth,
+      callback,
+      ctx.redirectUri,
+      pending.verifier,
+      requestOptions(ctx.fetch, meta.token_endpoint),
+    );
+    tokens = await oauth.processAuthorizationCodeResponse(
+      party.as,
+      party.client,
+      await withTokenHooks(response, ctx.hooks, hookCtx),
+      { expectedNonce: pending.nonce ?? oauth.expectNoNonce },
+    );
+  } catch (err) {
+    return failed("the code exchange", err);
+  }
+  const now = ctx.now();
+  const record = toTokenRecord(tokens, {
+    now,
+    issuer: party.as.issuer,
+    requestedScopes: pending.scopes,
+    idTokenClaims: oauth.getValidatedIdTokenClaims(tokens) as Record<string, unknown> | undefined,
+  });
+  const ttlMs = Math.max((record.expiresAt ?? now) - now, 0) + ctx.keepMs;
+  await ctx.vault.put(tokensKey(pending.owner, platform.key), record, { ttlMs });
+  ctx.log.info("login completed", {
+    platform: platform.key,
+    scopes: record.scopes.join(" "),
+    refreshable: Boolean(record.refreshToken),
+  });
+  return {
+    ok: true,
+    platform: platform.key,
+    status: toStatus(platform.key, record, now),
+    returnTo: pending.returnTo,
+  };
+}
+
+/**
+ * When discovery named no issuer, the callback's `iss` is accepted only from the origin of
+ * the authorization endpoint the login went to; a foreign issuer fails validation (mix-up).
+ */
+function issuerFromCallback(params: URLSearchParams, meta: SmartEndpoints): string | undefined {
+  const iss = params.get("iss");
+  if (!iss) return undefined;
+  try {
+    return new URL(iss).origin === new URL(meta.authorization_endpoint).origin ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,135 @@
+import * as oauth from "oauth4webapi";
+import type { Catalog } from "../catalog/catalog.ts";
+import { type Platform, requiresAuth } from "../catalog/platform.ts";
+import type { HookPipeline } from "../hooks/pipeline.ts";
+import type { Logger } from "../log.ts";
+import type { Vault } from "../store/types.ts";
+import { type AuthContext, loginChannel, pendingKey, tokensKey } from "./_context.ts";
+import { describeOAuthError, requestOptions, toOAuthParty } from "./_oauth-client.ts";
+import { completeLogin } from "./complete-login.ts";
+import { createDiscovery, type Discovery } from "./discovery.ts";
+import { accessToken, loginNeeded } from "./refresh.ts";
+import { startLogin } from "./start-login.ts";
+import { type TokenRecord, toStatus } from "./token-record.ts";
+import type { AuthStatus, SmartAuth } from "./types.ts";
+import { waitForMessage } from "./wait-for-login.ts";
+
+/** What createSmartAuth is built from. */
+export interface SmartAuthOptions {
+  catalog: Catalog;
+  hooks: HookPipeline;
+  vault: Vault;
+  fetch: typeof fetch;
+  log: Logger;
+  /** Public base of the gateway; the redirect URI is `${publicUrl}/auth/callback`. */
+  publicUrl: string;
+  refreshSkewSeconds: number;
+  sessionIdleSeconds: number;
+  now?: () => number;
+  discovery?: Discovery;
+}
+
+/**
+ * The SMART module: logins (standalone launch), status, long-poll, logout, and the bearer
+ * tokens the core sends upstream. REST routes and MCP tools both call this one object.
+ */
+export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
+  const now = options.now ?? Date.now;
+  const ctx: AuthContext = {
+    catalog: options.catalog,
+    hooks: options.hooks,
+    vault: options.vault,
+    fetch: options.fetch,
+    log: options.log,
+    now,
+    discovery: options.discovery ??
+      createDiscovery({ fetch: options.fetch, hooks: options.hooks, log: options.log, now }),
+    redirectUri: `${options.publicUrl}/auth/callback`,
+    publicOrigin: new URL(options.publicUrl).origin,
+    refreshSkewMs: options.refreshSkewSeconds * 1000,
+    keepMs: options.sessionIdleSeconds * 1000,
+  };
+  const { vault } = ctx;
+
+  const statusOf = async (owner: string, key: string): Promise<AuthStatus> => {
+    const record = await vault.get<TokenRecord>(tokensKey(owner, key));
+    const status = record ? toStatus(key, record, now()) : undefined;
+    if (status?.state === "active") return status;
+    if (await vault.store.get(pendingKey(owner, key))) {
+      return { platform: key, authenticated: false, state: "pending" };
+    }
+    return status ?? { platform: key, authenticated: false, state: "none" };
+  };
+
+  return {
+    startLogin: (owner, ref, opts) => startLogin(ctx, owner, ref, opts),
+    completeLogin: (owner, params) => completeLogin(ctx, owner, params),
+
+    async status(owner, ref) {
+      if (ref !== undefined) return [await statusOf(owner, ctx.catalog.get(ref).key)];
+      const keys = new Set<string>();
+      for (const prefix of [tokensKey(owner, ""), pendingKey(owner, "")]) {
+        for (const k of await vault.list(prefix)) keys.add(k.slice(prefix.length));
+      }
+      return await Promise.all([...keys].sort().map((k) => statusOf(owner, k)));
+    },
+
+    async waitForLogin(owner, ref, opts) {
+      const key = ctx.catalog.get(ref).key;
+      return await waitForMessage(
+        (onMessage) => vault.store.subscribe(loginChannel(owner, key), onMessage),
+        () => statusOf(owner, key),
+        opts,
+      );
+    },
+
+    async logout(owner, ref) {
+      const platform = ctx.catalog.get(ref);
+      const key = tokensKey(owner, platform.key);
+      const record = await vault.get<TokenRecord>(key).catch(() => undefined);
+      if (record?.state === "active") await revoke(ctx, platform, record);
+      await vault.delete(key);
+      await vault.delete(pendingKey(owner, platform.key));
+      ctx.log.info("logged out", { platform: platform.key });
+    },
+
+    async authorization(platform, owner, opts) {
+      const record = owner
+        ? await vault.get<TokenRecord>(tokensKey(owner, platform.key))
+        : undefined;
+      if (!owner || !record) {
+        if (requiresAuth(platform)) throw loginNeeded("not_authenticated", platform.key);
+        return undefined;
+      }
+      return `Bearer ${await accessToken(ctx, owner, platform, record, opts?.forceRefresh)}`;
+    },
+  };
+}
+
+/** Revokes the refresh token (and the access token) where the platform can; never throws. */
+async function revoke(ctx: AuthContext, platform: Platform, record: TokenRecord): Promise<void> {
+  try {
+    const meta = await ctx.discovery.get(platform);
+    if (!meta.revocation_endpoint) return;
+    const party = toOAuthParty(platform, meta, ctx.redirectUri, record.issuer);
+    const tokens: Array<[string, string]> = [["access_token", record.accessToken]];
+    if (record.refreshToken) tokens.unshift(["refresh_token", record.refreshToken]);
+    for (const [hint, token] of tokens) {
+      const response = await oauth.revocationRequest(
+        party.as,
+        party.client,
+        party.clientAuth,
+        token,
+        requestOptions(ctx.fetch, meta.revocation_endpoint, {
+          additionalParameters: new URLSearchParams({ token_type_hint: hint }),
+        }),
+      );
+      await oauth.processRevocationResponse(response);
+    }
+  } catch (err) {
+    ctx.log.warn("token revocation failed; forgetting the tokens anyway", {
+      platform: platform.key,
+      why: describeOAuthError(err),
+    });
+  }
+}

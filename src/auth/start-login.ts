@@ -1,0 +1,117 @@
+import * as oauth from "oauth4webapi";
+import type { Platform } from "../catalog/platform.ts";
+import { GatewayError } from "../errors.ts";
+import type { HookContext } from "../hooks/define-plugin.ts";
+import type { SmartEndpoints } from "./_endpoints.ts";
+import { type AuthContext, loginWindowMs, pendingKey, stateKey } from "./_context.ts";
+import { toOAuthParty } from "./_oauth-client.ts";
+
+/** What the vault keeps between /login and /callback, under the single-use `state`. */
+export interface PendingLogin {
+  owner: string;
+  platform: string;
+  verifier: string;
+  nonce?: string;
+  scopes: string[];
+  returnTo?: string;
+  createdAt: number;
+}
+
+/**
+ * Begins a SMART standalone launch: PKCE S256, a fresh single-use `state` bound to `owner`
+ * (10 minutes), `aud` = the FHIR base unless a plugin says otherwise, scopes
+ * from the caller or the platform file through the rewriteScopes hook.
+ */
+export async function startLogin(
+  ctx: AuthContext,
+  owner: string,
+  platformRef: string,
+  options: { scopes?: string[]; returnTo?: string } = {},
+): Promise<{ authorizationUrl: string; platform: string; expiresAt: string }> {
+  const platform = ctx.catalog.get(platformRef);
+  if (platform.status === "disabled" || !platform.baseUrl) {
+    throw new GatewayError(
+      "platform_unavailable",
+      `The platform "${platform.key}" cannot be logged in to: it has no usable FHIR base URL.`,
+      { hint: platform.status_reason ?? `See ${platform.source}.` },
+    );
+  }
+  const returnTo = options.returnTo === undefined
+    ? undefined
+    : sameOriginPath(options.returnTo, ctx.publicOrigin);
+  const meta = await ctx.discovery.get(platform);
+  const { client } = toOAuthParty(platform, meta, ctx.redirectUri);
+  const hookCtx: HookContext = { platform, log: ctx.log, discovery: meta };
+  const requested = options.scopes?.length ? options.scopes : defaultScopes(platform, meta);
+  const scopes = await ctx.hooks.rewriteScopes(requested, hookCtx);
+
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = scopes.includes("openid") ? oauth.generateRandomNonce() : undefined;
+  let params = new URLSearchParams({
+    response_type: "code",
+    client_id: client.client_id,
+    redirect_uri: ctx.redirectUri,
+    scope: scopes.join(" "),
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+  });
+  // The FHIR base by default; the aud plugin applies the platform file's `oauth.aud`.
+  params.set("aud", platform.baseUrl);
+  if (nonce) params.set("nonce", nonce);
+  params = await ctx.hooks.authorizeParams(params, hookCtx);
+
+  const now = ctx.now();
+  const pending: PendingLogin = {
+    owner,
+    platform: platform.key,
+    verifier,
+    nonce,
+    scopes,
+    returnTo,
+    createdAt: now,
+  };
+  await ctx.vault.put(stateKey(state), pending, { ttlMs: loginWindowMs });
+  await ctx.vault.put(pendingKey(owner, platform.key), { startedAt: now }, {
+    ttlMs: loginWindowMs,
+  });
+  const url = new URL(meta.authorization_endpoint);
+  for (const [k, v] of params) url.searchParams.set(k, v);
+  ctx.log.info("login started", { platform: platform.key, scopes: scopes.join(" ") });
+  return {
+    authorizationUrl: url.href,
+    platform: platform.key,
+    expiresAt: new Date(now + loginWindowMs).toISOString(),
+  };
+}
+
+/** The scopes asked for when neither the caller nor the platform file names any. */
+function defaultScopes(platform: Platform, meta: SmartEndpoints): string[] {
+  if (platform.oauth?.scopes?.length) return platform.oauth.scopes;
+  const v2 = (platform.oauth?.scope_version ??
+    (meta.capabilities.includes("permission-v2") ? "v2" : "v1")) === "v2";
+  return [
+    "openid",
+    "fhirUser",
+    "launch/patient",
+    "offline_access",
+    v2 ? "patient/*.rs" : "patient/*.read",
+  ];
+}
+
+/** A path on the gateway's own origin, or a 400 naming the rule. */
+export function sameOriginPath(value: string, publicOrigin: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value, publicOrigin);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.origin !== publicOrigin || value.startsWith("//") || value.includes("\\")) {
+    throw new GatewayError("bad_request", "return_to must be a path on this gateway.", {
+      hint: `Use a relative path such as "/" or a URL starting with ${publicOrigin}/.`,
+    });
+  }
+  return `${url.pathname}${url.search}${url.hash}`;
+}

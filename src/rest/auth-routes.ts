@@ -1,0 +1,98 @@
+import { Hono } from "hono";
+import type { SmartAuth } from "../auth/types.ts";
+import { GatewayError, toGatewayError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { callbackPage } from "./callback-page.ts";
+import type { SessionCookies } from "./session-cookie.ts";
+
+/** The longest `/wait` holds a request open, in seconds. */
+export const maxWaitSeconds = 120;
+const defaultWaitSeconds = 30;
+/** Stands in for a caller without a session: it owns no logins. */
+const noOwner = "anonymous";
+
+/**
+ * `/auth`: SMART logins for browsers, as thin adapters over the SmartAuth core. JSON
+ * endpoints answer OperationOutcome on errors; the callback answers an HTML page.
+ */
+export function authRoutes(deps: { smart: SmartAuth; cookies: SessionCookies; log: Logger }): Hono {
+  const { smart, cookies } = deps;
+  const app = new Hono();
+  const noStore = { "cache-control": "no-store" };
+
+  app.get("/callback", async (c) => {
+    const params = new URL(c.req.url).searchParams;
+    try {
+      const result = await smart.completeLogin(await cookies.ownerOf(c), params);
+      if (result.ok && result.returnTo) {
+        return new Response(null, {
+          status: 303,
+          headers: { location: result.returnTo, "referrer-policy": "no-referrer", ...noStore },
+        });
+      }
+      return callbackPage(result);
+    } catch (err) {
+      const gw = toGatewayError(err);
+      if (gw.code === "internal") deps.log.error("callback failed", { error: String(err) });
+      return callbackPage({ ok: false, reason: "failed", message: gw.message });
+    }
+  });
+
+  app.get("/status", async (c) => {
+    const platforms = await smart.status((await cookies.ownerOf(c)) ?? noOwner);
+    return c.json({ platforms }, 200, noStore);
+  });
+
+  app.get("/:platform/login", async (c) => {
+    const scope = c.req.query("scope");
+    const owner = await cookies.ensureOwner(c);
+    const { authorizationUrl } = await smart.startLogin(owner, c.req.param("platform"), {
+      scopes: scope ? scope.split(/[\s,]+/).filter(Boolean) : undefined,
+      returnTo: c.req.query("return_to"),
+    });
+    c.header("cache-control", "no-store");
+    c.header("referrer-policy", "no-referrer");
+    return c.redirect(authorizationUrl, 302);
+  });
+
+  app.get("/:platform/status", async (c) => {
+    const owner = (await cookies.ownerOf(c)) ?? noOwner;
+    const [status] = await smart.status(owner, c.req.param("platform"));
+    return c.json(status, 200, noStore);
+  });
+
+  app.get("/:platform/wait", async (c) => {
+    const seconds = parseTimeout(c.req.query("timeout"));
+    const owner = (await cookies.ownerOf(c)) ?? noOwner;
+    const status = await smart.waitForLogin(owner, c.req.param("platform"), {
+      timeoutMs: seconds * 1000,
+      signal: c.req.raw.signal,
+    });
+    return c.json(status, 200, noStore);
+  });
+
+  app.post("/:platform/logout", async (c) => {
+    const owner = await cookies.ownerOf(c);
+    const platform = c.req.param("platform");
+    if (owner) await smart.logout(owner, platform);
+    const [status] = await smart.status(owner ?? noOwner, platform);
+    return c.json(status, 200, noStore);
+  });
+
+  return app;
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined || value === "") return defaultWaitSeconds;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new GatewayError(
+      "bad_request",
+      `timeout "${value.slice(0, 20)}" is not a number of seconds.`,
+      {
+        hint: `Give 0 to ${maxWaitSeconds} seconds.`,
+      },
+    );
+  }
+  return Math.min(n, maxWaitSeconds);
+}

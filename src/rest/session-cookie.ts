@@ -1,0 +1,37 @@
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { SessionService } from "../auth/types.ts";
+
+/** Reads and sets the gateway session cookie for REST routes. */
+export interface SessionCookies {
+  /** The owner of the caller's live session, or undefined (never creates one). */
+  ownerOf(c: Context): Promise<string | undefined>;
+  /** The caller's owner, creating a session (and its cookie) on first need. */
+  ensureOwner(c: Context): Promise<string>;
+}
+
+/**
+ * The session cookie: httpOnly, SameSite=Lax, path /, and Secure with the `__Host-` prefix
+ * whenever the gateway's public URL is https. It lives as long as the browser session; the
+ * server side expires it after the idle time.
+ */
+export function createSessionCookies(
+  options: { sessions: SessionService; publicUrl: string },
+): SessionCookies {
+  const secure = options.publicUrl.startsWith("https:");
+  const name = secure ? "__Host-fhir_gateway_session" : "fhir_gateway_session";
+  const ownerOf = async (c: Context) => {
+    const id = getCookie(c, name);
+    return id ? await options.sessions.resolve(id) : undefined;
+  };
+  return {
+    ownerOf,
+    async ensureOwner(c) {
+      const owner = await ownerOf(c);
+      if (owner) return owner;
+      const session = await options.sessions.create();
+      setCookie(c, name, session.id, { httpOnly: true, sameSite: "Lax", secure, path: "/" });
+      return session.owner;
+    },
+  };
+}
