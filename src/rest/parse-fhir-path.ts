@@ -36,7 +36,10 @@ export function parseFhirPath(
     throw notAllowed();
   }
   if (b === undefined) {
-    if (a === "metadata" && m === "GET") return { kind: "capabilities" };
+    if (a === "metadata") {
+      if (m === "GET") return { kind: "capabilities" };
+      throw notAllowed();
+    }
     if (a === pagePath && m === "GET") {
       const target = query.get("target");
       if (!target) throw new GatewayError("bad_request", "The page link has no target.");

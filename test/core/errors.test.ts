@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StaticPeer, startStaticPeer, unusedPortUrl } from "../peers/fhir-server.ts";
+import { startStaticPeer, type StaticPeer, unusedPortUrl } from "../peers/fhir-server.ts";
 import { json, makeTestApp } from "../helpers/test-app.ts";
 
 type Outcome = { resourceType: string; issue: Array<{ code: string; diagnostics: string }> };
@@ -39,7 +39,10 @@ afterAll(async () => {
   await html?.close();
 });
 
-async function outcome(path: string, init?: RequestInit): Promise<{ status: number; body: Outcome }> {
+async function outcome(
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: Outcome }> {
   const res = await t.app.request(`http://gateway.test${path}`, init);
   expect(res.headers.get("content-type")).toContain("application/fhir+json");
   return { status: res.status, body: await json<Outcome>(res) };

@@ -11,7 +11,9 @@ type Bundle = {
   resourceType: string;
   total?: number;
   link?: Array<{ relation: string; url: string }>;
-  entry?: Array<{ fullUrl?: string; resource: { resourceType: string; id: string }; search?: { mode?: string } }>;
+  entry?: Array<
+    { fullUrl?: string; resource: { resourceType: string; id: string }; search?: { mode?: string } }
+  >;
 };
 
 beforeAll(async () => {
@@ -22,7 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => peer?.close());
 
-const get = (path: string, init?: RequestInit) => t.app.request(path.startsWith("http") ? path : `${base}${path}`, init);
+const get = (path: string, init?: RequestInit) =>
+  t.app.request(path.startsWith("http") ? path : `${base}${path}`, init);
 
 describe("search through the gateway", () => {
   it("pages through every Observation of a patient with gateway links to the end", async () => {
@@ -150,7 +153,10 @@ describe("read and write through the gateway", () => {
     });
     const init = {
       method: "POST",
-      headers: { "content-type": "application/fhir+json", "if-none-exist": "identifier=urn:test|cond-1" },
+      headers: {
+        "content-type": "application/fhir+json",
+        "if-none-exist": "identifier=urn:test|cond-1",
+      },
       body,
     };
     const first = await get(`/Patient`, init);
