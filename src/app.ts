@@ -10,6 +10,7 @@ import { GatewayError } from "./errors.ts";
 import type { Plugin } from "./hooks/define-plugin.ts";
 import { createHookPipeline } from "./hooks/pipeline.ts";
 import type { Logger } from "./log.ts";
+import { mcpRoutes } from "./mcp/routes.ts";
 import { authRoutes } from "./rest/auth-routes.ts";
 import { createErrorHandler } from "./rest/errors.ts";
 import { fhirRoutes, type OwnerResolver } from "./rest/fhir-routes.ts";
@@ -113,6 +114,18 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
   app.route("/api/platforms", platformRoutes(deps.catalog));
   if (smart && cookies) app.route("/auth", authRoutes({ smart, cookies, log: deps.log }));
+  app.route(
+    "/mcp",
+    mcpRoutes({
+      gateway,
+      config,
+      log: deps.log,
+      auth: smart,
+      sessions,
+      ownerOf: cookies?.ownerOf,
+      now: deps.now,
+    }).routes,
+  );
   deps.mount?.(app, gateway);
   const ownerOf = deps.ownerOf ?? cookies?.ownerOf ?? (() => Promise.resolve(undefined));
   app.route("/api/fhir", fhirRoutes(gateway, ownerOf));

@@ -1,0 +1,51 @@
+/** A JSON-RPC error answer of the MCP endpoint (no request id is known yet). */
+export function rpcError(status: number, code: number, message: string): Response {
+  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/**
+ * Reads a JSON body of at most `maxBytes`: a declared Content-Length over the limit is
+ * refused before reading, and a streamed body is cut off as soon as it passes the limit.
+ */
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+): Promise<{ value: unknown } | { error: Response }> {
+  const tooLarge = () => ({
+    error: rpcError(413, -32000, `The request body is over the ${maxBytes}-byte limit.`),
+  });
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (declared > maxBytes) {
+    await request.body?.cancel().catch(() => {});
+    return tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  try {
+    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch {
+    return { error: rpcError(400, -32700, "Parse error: the body is not JSON.") };
+  }
+}

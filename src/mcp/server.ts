@@ -1,0 +1,36 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { version } from "../version.ts";
+import type { McpContext } from "./context.ts";
+import { registerTools } from "./define-tool.ts";
+import { registerPrompts } from "./prompts.ts";
+import { registerResources } from "./resources.ts";
+import { authTools } from "./tools/auth-tools.ts";
+import { platformTools } from "./tools/platform-tools.ts";
+import { readTools } from "./tools/read-tools.ts";
+import { searchTools } from "./tools/search-tools.ts";
+import { writeTools } from "./tools/write-tools.ts";
+
+const instructions = [
+  "A FHIR gateway: one set of tools for many EHRs, payers and sandboxes.",
+  "Start with list_platforms to find a platform_id. Platforms with auth_required need a login:",
+  "call start_auth, show the user the authorization_url, then wait_for_auth.",
+  "search answers summaries and a next_cursor; read gives a whole resource.",
+].join(" ");
+
+/** Builds the MCP server of one session: every tool, resource and prompt over the core. */
+export function createMcpServer(ctx: McpContext): McpServer {
+  const server = new McpServer(
+    { name: "fhir-gateway", title: "FHIR Gateway", version },
+    { capabilities: { logging: {} }, instructions },
+  );
+  registerTools(server, ctx, [
+    ...platformTools(ctx),
+    ...searchTools(ctx),
+    ...readTools(ctx),
+    ...writeTools(ctx),
+    ...authTools(ctx),
+  ]);
+  registerResources(server, ctx);
+  registerPrompts(server);
+  return server;
+}

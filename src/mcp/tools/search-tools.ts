@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { fromCursor } from "../../core/cursor.ts";
+import { executeJson } from "../../core/execute-json.ts";
+import { GatewayError } from "../../errors.ts";
+import { type McpContext, ownerFor } from "../context.ts";
+import { defineTool, type ToolSpec } from "../define-tool.ts";
+import { jsonResult } from "../tool-result.ts";
+import { bundleAnswer, pageOutput } from "./_bundle-answer.ts";
+import { authHandle, platformId, resourceType, searchParams, toSearchParams } from "./_fields.ts";
+
+/** The most entries one page may ask for: a model reads summaries, not a data dump. */
+export const maxSearchLimit = 50;
+
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+/** search, get_next_page and count. */
+export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
+  const search = defineTool({
+    name: "search",
+    title: "Search FHIR resources",
+    description:
+      "Searches one resource type on a platform with FHIR search parameters. Answers compact " +
+      "summaries (id, type, key fields) and next_cursor for more; set full=true for whole " +
+      'resources. Example: resource_type "Observation", params {"patient": "Patient/<id>", ' +
+      '"category": "laboratory"}, sort "-date".',
+    input: {
+      platform_id: platformId,
+      resource_type: resourceType,
+      params: searchParams.optional(),
+      elements: z.array(z.string().min(1).max(64)).max(30).optional()
+        .describe("Only these top-level elements (_elements), e.g. [\"code\", \"valueQuantity\"]."),
+      include: z.array(z.string().min(3).max(200)).max(10).optional()
+        .describe('_include values, e.g. ["Observation:patient"].'),
+      revinclude: z.array(z.string().min(3).max(200)).max(10).optional()
+        .describe('_revinclude values, e.g. ["Provenance:target"].'),
+      sort: z.string().min(1).max(200).optional().describe('_sort, e.g. "-date".'),
+      limit: z.number().int().min(1).max(maxSearchLimit).default(20)
+        .describe(`Entries per page, at most ${maxSearchLimit}.`),
+      full: z.boolean().default(false).describe("Whole resources instead of summaries."),
+      auth_handle: authHandle,
+    },
+    output: pageOutput,
+    annotations: readOnly,
+    async run(args) {
+      const params = toSearchParams(args.params);
+      params.delete("_count");
+      if (args.elements?.length) params.set("_elements", args.elements.join(","));
+      for (const v of args.include ?? []) params.append("_include", v);
+      for (const v of args.revinclude ?? []) params.append("_revinclude", v);
+      if (args.sort) params.set("_sort", args.sort);
+      params.set("_count", String(args.limit));
+      const platform = ctx.gateway.catalog.get(args.platform_id).key;
+      const answer = await executeJson(
+        ctx.gateway,
+        platform,
+        { kind: "search", type: args.resource_type, params },
+        { owner: await ownerFor(ctx, args.auth_handle) },
+      );
+      return bundleAnswer(ctx, platform, answer.body, args.full);
+    },
+  });
+
+  const nextPage = defineTool({
+    name: "get_next_page",
+    title: "Next page of results",
+    description: "Fetches the next page of a search, history or operation answer by its next_cursor.",
+    input: {
+      cursor: z.string().min(1).max(8192).describe("next_cursor from the previous page."),
+      auth_handle: authHandle,
+    },
+    output: pageOutput,
+    annotations: readOnly,
+    async run(args) {
+      const cursor = fromCursor(args.cursor);
+      const answer = await executeJson(ctx.gateway, cursor.platform, cursor.interaction, {
+        owner: await ownerFor(ctx, args.auth_handle),
+      });
+      return bundleAnswer(ctx, cursor.platform, answer.body, cursor.full === true);
+    },
+  });
+
+  const count = defineTool({
+    name: "count",
+    title: "Count FHIR resources",
+    description: "Counts the resources a search would match (_summary=count), without fetching them.",
+    input: {
+      platform_id: platformId,
+      resource_type: resourceType,
+      params: searchParams.optional(),
+      auth_handle: authHandle,
+    },
+    output: { platform: z.string(), resource_type: z.string(), count: z.number() },
+    annotations: readOnly,
+    async run(args) {
+      const params = toSearchParams(args.params);
+      params.set("_summary", "count");
+      // Some servers (Medplum) report a total only when asked for an accurate one.
+      params.set("_total", "accurate");
+      const platform = ctx.gateway.catalog.get(args.platform_id).key;
+      const answer = await executeJson(
+        ctx.gateway,
+        platform,
+        { kind: "search", type: args.resource_type, params },
+        { owner: await ownerFor(ctx, args.auth_handle) },
+      );
+      const total = (answer.body as { total?: unknown } | undefined)?.total;
+      if (typeof total !== "number") {
+        throw new GatewayError("upstream_error", `The platform "${platform}" reported no total.`, {
+          hint: "Use search and page through the results instead.",
+        });
+      }
+      return jsonResult(
+        { platform, resource_type: args.resource_type, count: total },
+        { maxBytes: ctx.maxResponseBytes, howToGetMore: "" },
+      );
+    },
+  });
+
+  return [search, nextPage, count] as ToolSpec<z.ZodRawShape>[];
+}
