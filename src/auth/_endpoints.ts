@@ -74,8 +74,6 @@ export async function fromPlatformFile(
       await resolve(oauth.revocation_url, "revocation"),
     introspection_endpoint: base.introspection_endpoint ??
       await resolve(oauth.introspection_url, "introspection"),
-    token_endpoint_auth_methods_supported: oauth.token_endpoint_auth_methods ??
-      base.token_endpoint_auth_methods_supported,
   };
 }
 

@@ -14,8 +14,8 @@ export interface OAuthParty {
 
 /**
  * The client of the gateway at `platform`: its id (and secret) from the environment, the
- * authentication method chosen from what the server supports (client_secret_basic, else
- * client_secret_post), and the server metadata with `issuer` when it is known.
+ * authentication method from the platform file or else what the server supports
+ * (client_secret_basic, else client_secret_post), and the server metadata with `issuer` when it is known.
  */
 export function toOAuthParty(
   platform: Platform,
@@ -55,7 +55,9 @@ export function toOAuthParty(
   };
   const client: oauth.Client = { client_id: clientId };
   if (!clientSecret) return { as, client, clientAuth: oauth.None(), confidential: false };
-  const methods = meta.token_endpoint_auth_methods_supported ?? ["client_secret_basic"];
+  // The platform file names how the registered client authenticates; discovery, what the server can.
+  const methods = platform.oauth?.token_endpoint_auth_methods ??
+    meta.token_endpoint_auth_methods_supported ?? ["client_secret_basic"];
   const clientAuth = !methods.includes("client_secret_basic") &&
       methods.includes("client_secret_post")
     ? oauth.ClientSecretPost(clientSecret)

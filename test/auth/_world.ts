@@ -1,0 +1,150 @@
+import { createApp } from "../../src/app.ts";
+import { createCatalog } from "../../src/catalog/catalog.ts";
+import { toPlatform } from "../../src/catalog/load.ts";
+import { platformFileSchema } from "../../src/catalog/schema.ts";
+import { parseConfig } from "../../src/config.ts";
+import { loadPlugins } from "../../src/hooks/load-plugins.ts";
+import { builtinPluginsDir } from "../../src/load-catalog.ts";
+import { createLogger } from "../../src/log.ts";
+import { serve } from "../../src/runtime/serve.ts";
+import { generateMasterKeyLine, parseMasterKeys } from "../../src/store/master-keys.ts";
+import { createMemorySpace, createMemoryStore } from "../../src/store/memory-store.ts";
+import type { KeyValueStore, Vault } from "../../src/store/types.ts";
+import { createVault } from "../../src/store/vault.ts";
+import { type FhirPeer, freePort, startFhirPeer } from "../peers/fhir-server.ts";
+import { createHttpClient, type HttpClient } from "../peers/http-client.ts";
+import { type SmartPeer, startSmartPeer } from "../peers/smart-server.ts";
+
+/** The platform id every auth test logs in to. */
+export const pid = "smart-test";
+export const clientId = "gateway-test";
+export const clientSecret = "s3cret-for-tests-only-0123456789";
+
+/** One gateway in front of a real SMART server and a real FHIR engine that checks tokens. */
+export interface AuthWorld {
+  smart: SmartPeer;
+  fhir: FhirPeer;
+  /** The gateway's public URL (its own origin over a real socket). */
+  gateway: string;
+  vault: Vault;
+  store: KeyValueStore;
+  /** Every log line the gateway wrote. */
+  logLines: string[];
+  /** Every response the gateway sent to a test client: status, headers and body text. */
+  responses: string[];
+  /** POSTs to the token endpoint by grant type. */
+  tokenGrants: string[];
+  /** Moves the gateway's clock forward. */
+  advance(ms: number): void;
+  /** A browser-like client with its own cookie jar, recording what the gateway answers. */
+  client(): HttpClient;
+  close(): Promise<void>;
+}
+
+/** Starts the peers and a gateway on a real socket; `confidential` adds a client secret. */
+export async function startAuthWorld(
+  options: { confidential?: boolean; post?: boolean } = {},
+): Promise<AuthWorld> {
+  const port = await freePort();
+  const gateway = `http://127.0.0.1:${port}`;
+  const secret = options.confidential ? clientSecret : undefined;
+  const method = options.post ? "client_secret_post" : undefined;
+  const smart = await startSmartPeer({
+    clients: [{
+      client_id: clientId,
+      client_secret: secret,
+      redirect_uris: [`${gateway}/auth/callback`],
+      token_endpoint_auth_method: method,
+    }],
+  });
+  const fhir = await startFhirPeer({ auth: smart.fhirAuth });
+  smart.setAudience(fhir.baseUrl);
+
+  const env: Record<string, string> = {
+    FHIR_GATEWAY_PUBLIC_URL: gateway,
+    FHIR_GATEWAY_STORE: "memory",
+    FHIR_GATEWAY_LOG_LEVEL: "debug",
+    FHIR_GATEWAY_PLATFORM_SMART_TEST_CLIENT_ID: clientId,
+    ...(secret ? { FHIR_GATEWAY_PLATFORM_SMART_TEST_CLIENT_SECRET: secret } : {}),
+  };
+  const config = parseConfig(env);
+  const logLines: string[] = [];
+  const log = createLogger("debug", (line) => logLines.push(line));
+  const platform = platformFileSchema.parse({
+    id: pid,
+    name: "SMART test platform",
+    type: "sandbox",
+    fhir_base_url: fhir.baseUrl,
+    oauth: {
+      discovery_url: `${smart.issuer}/.well-known/smart-configuration`,
+      ...(method ? { token_endpoint_auth_methods: [method] } : {}),
+    },
+  });
+  const catalog = createCatalog([toPlatform(`platforms/${pid}.json`, platform, config.env)]);
+  let offset = 0;
+  const now = () => Date.now() + offset;
+  const store = createMemoryStore({ space: createMemorySpace(), now });
+  const vault = createVault(store, parseMasterKeys(generateMasterKeyLine()));
+  const tokenGrants: string[] = [];
+  const countingFetch: typeof fetch = (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url === smart.smartConfiguration.token_endpoint && init?.body instanceof URLSearchParams) {
+      tokenGrants.push(init.body.get("grant_type") ?? "?");
+    }
+    return fetch(input, init);
+  };
+  const { app } = createApp({
+    config,
+    catalog,
+    plugins: await loadPlugins([builtinPluginsDir]),
+    log,
+    vault,
+    now,
+    fetch: countingFetch,
+    runtime: "test",
+    storeName: store.name,
+  });
+  const server = await serve(app.fetch, { hostname: "127.0.0.1", port });
+  const responses: string[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.startsWith(gateway)) return response;
+    const body = await response.text();
+    const headers = [...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n");
+    responses.push(`${response.status} ${url}\n${headers}\n\n${body}`);
+    const empty = [101, 204, 205, 304].includes(response.status);
+    return new Response(empty ? null : body, {
+      status: response.status,
+      headers: response.headers,
+    });
+  };
+  return {
+    smart,
+    fhir,
+    gateway,
+    vault,
+    store,
+    logLines,
+    responses,
+    tokenGrants,
+    advance: (ms) => (offset += ms),
+    client: () => createHttpClient(recording),
+    async close() {
+      await server.close();
+      await fhir.close();
+      await smart.close();
+    },
+  };
+}
+
+/** Logs `http` in through the gateway; returns where the redirects ended and the page. */
+export async function login(
+  world: AuthWorld,
+  http: HttpClient,
+  query = "",
+): Promise<{ url: string; status: number; html: string }> {
+  const { url, response } = await http.follow(`${world.gateway}/auth/${pid}/login${query}`);
+  const html = (await response?.text()) ?? "";
+  return { url, status: response?.status ?? 0, html };
+}
