@@ -1,6 +1,7 @@
 import { GatewayError } from "../errors.ts";
 import type { Platform } from "./platform.ts";
 import type { Tenant } from "./schema.ts";
+import { withTenant } from "./with-tenant.ts";
 
 /** Filters for listing platforms. */
 export interface PlatformQuery {
@@ -19,8 +20,15 @@ export interface Catalog {
   /** Resolves a reference or throws a 404 GatewayError that says how to list platforms. */
   get(ref: string): Platform;
   list(query?: PlatformQuery): Platform[];
-  /** Tenants of the platforms matching a name query. */
-  searchTenants(q: string, limit?: number): Array<{ platform: Platform; tenant: Tenant }>;
+  /**
+   * Tenants whose name, id, alias, city or state holds `q` (all tenants for an empty `q`),
+   * at most `limit` (default 25), optionally of one platform only.
+   */
+  searchTenants(
+    q: string,
+    limit?: number,
+    platformId?: string,
+  ): Array<{ platform: Platform; tenant: Tenant }>;
 }
 
 /** Builds the lookup tables over loaded platforms. */
@@ -32,16 +40,29 @@ export function createCatalog(platforms: Platform[]): Catalog {
     for (const a of p.aliases) if (!byName.has(a.toLowerCase())) byName.set(a.toLowerCase(), p);
   }
 
+  const tenantMaps = new Map<string, Map<string, Tenant>>();
+  const tenantsOf = (p: Platform): Map<string, Tenant> => {
+    let map = tenantMaps.get(p.id);
+    if (!map) {
+      map = new Map();
+      // Ids win over vendor ids, which win over aliases, when names overlap.
+      for (const t of p.tenants ?? []) {
+        for (const a of t.aliases ?? []) map.set(a.toLowerCase(), t);
+      }
+      for (const t of p.tenants ?? []) if (t.vendor_id) map.set(t.vendor_id.toLowerCase(), t);
+      for (const t of p.tenants ?? []) map.set(t.id.toLowerCase(), t);
+      tenantMaps.set(p.id, map);
+    }
+    return map;
+  };
+
   const find = (ref: string): Platform | undefined => {
     const colon = ref.indexOf(":");
     if (colon < 0) return byName.get(ref.toLowerCase());
     const platform = byName.get(ref.slice(0, colon).toLowerCase());
-    const tenantRef = ref.slice(colon + 1).toLowerCase();
-    const tenant = platform?.tenants?.find((t) =>
-      t.id.toLowerCase() === tenantRef || t.aliases?.some((a) => a.toLowerCase() === tenantRef)
-    );
-    if (!platform || !tenant) return undefined;
-    return withTenant(platform, tenant);
+    if (!platform) return undefined;
+    const tenant = tenantsOf(platform).get(ref.slice(colon + 1).toLowerCase());
+    return tenant ? withTenant(platform, tenant) : undefined;
   };
 
   return {
@@ -65,10 +86,11 @@ export function createCatalog(platforms: Platform[]): Catalog {
         (!q || matchesText(p, q))
       );
     },
-    searchTenants(q, limit = 25) {
+    searchTenants(q, limit = 25, platformId) {
       const needle = q.toLowerCase().trim();
       const out: Array<{ platform: Platform; tenant: Tenant }> = [];
       for (const p of sorted) {
+        if (platformId && p.id !== platformId) continue;
         for (const t of p.tenants ?? []) {
           if (out.length >= limit) return out;
           const hay = [t.name, t.id, t.city ?? "", t.state ?? "", ...(t.aliases ?? [])];
@@ -82,25 +104,21 @@ export function createCatalog(platforms: Platform[]): Catalog {
   };
 }
 
+/**
+ * True when the query is part of a name, alias or payer id, when one of the platform's
+ * patterns (regular expressions) matches the query, or when a tenant's name holds it.
+ */
 function matchesText(p: Platform, q: string): boolean {
-  const hay = [
-    p.id,
-    p.name,
-    p.display_name ?? "",
-    ...p.aliases,
-    ...p.patterns,
-    ...(p.payer_ids ?? []),
-  ];
+  const hay = [p.id, p.name, p.display_name ?? "", ...p.aliases, ...(p.payer_ids ?? [])];
   return hay.some((h) => h.toLowerCase().includes(q)) ||
+    p.patterns.some((pattern) => safeTest(pattern, q)) ||
     (p.tenants ?? []).some((t) => t.name.toLowerCase().includes(q));
 }
 
-/** A platform narrowed to one organization: its own base URL, same plugins and OAuth. */
-function withTenant(p: Platform, tenant: Tenant): Platform {
-  return {
-    ...p,
-    key: `${p.id}:${tenant.id}`,
-    baseUrl: p.baseUrlFromEnv ? p.baseUrl : tenant.fhir_base_url.replace(/\/+$/, ""),
-    tenant,
-  };
+function safeTest(pattern: string, text: string): boolean {
+  try {
+    return new RegExp(pattern, "i").test(text);
+  } catch {
+    return false; // the schema refuses invalid patterns; files built in code may skip it
+  }
 }

@@ -1,7 +1,8 @@
-import { z } from "zod";
 import { absolutePath, joinPath, listDir, readText } from "../runtime/fs.ts";
+import { describeIssue } from "./_issue.ts";
 import { envPrefix, type Platform } from "./platform.ts";
 import { type PlatformFile, platformFileSchema } from "./schema.ts";
+import { attachTenantIndexes } from "./tenant-index.ts";
 
 /** A catalog problem that stops start-up; the message names the file and field. */
 export class CatalogError extends Error {
@@ -19,6 +20,23 @@ export interface LoadedFile {
  * and throws one CatalogError listing them all. Missing extra folders are an error too.
  */
 export async function loadPlatformFiles(dirs: string[]): Promise<LoadedFile[]> {
+  const { loaded, problems } = await checkPlatformFiles(dirs);
+  if (problems.length) {
+    throw new CatalogError(
+      `Invalid platform catalog:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+    );
+  }
+  return loaded;
+}
+
+/**
+ * Like loadPlatformFiles, but answers every problem instead of throwing (for
+ * scripts/validate-platforms.ts). Each problem names the file, the field and what is wrong.
+ * Tenant indexes (tenants_file, tenants/<id>.json) are read and attached.
+ */
+export async function checkPlatformFiles(
+  dirs: string[],
+): Promise<{ loaded: LoadedFile[]; problems: string[] }> {
   const problems: string[] = [];
   const loaded: LoadedFile[] = [];
   for (const dir of dirs) {
@@ -36,12 +54,8 @@ export async function loadPlatformFiles(dirs: string[]): Promise<LoadedFile[]> {
     }
   }
   problems.push(...findDuplicates(loaded));
-  if (problems.length) {
-    throw new CatalogError(
-      `Invalid platform catalog:\n${problems.map((p) => `  ${p}`).join("\n")}`,
-    );
-  }
-  return loaded;
+  problems.push(...await attachTenantIndexes(dirs, loaded));
+  return { loaded, problems };
 }
 
 /** Parses and validates one file's text; errors name the file and field. */
@@ -62,11 +76,6 @@ export function parsePlatformFile(
     return { error: [`${file}: id: "${parsed.data.id}" must match the file name ("${stem}")`] };
   }
   return { platform: parsed.data };
-}
-
-function describeIssue(file: string, issue: z.core.$ZodIssue): string {
-  const field = issue.path.length ? issue.path.join(".") : "(file)";
-  return `${file}: ${field}: ${issue.message}`;
 }
 
 /** Ids and aliases must be unique across every folder. */

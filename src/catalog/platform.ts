@@ -44,3 +44,8 @@ export function toPublicPlatform(p: Platform): Record<string, unknown> {
 export function requiresAuth(p: Platform): boolean {
   return Boolean(p.oauth && (p.oauth.authorize_url || p.oauth.token_url || p.oauth.discovery_url));
 }
+
+/** What callers see of a tenant, with the reference to route to it. */
+export function toPublicTenant(p: Platform, t: Tenant): Record<string, unknown> {
+  return { ref: `${p.id}:${t.id}`, platform: p.id, ...t };
+}
