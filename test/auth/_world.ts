@@ -1,3 +1,4 @@
+import type { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
 import { createCatalog } from "../../src/catalog/catalog.ts";
 import { toPlatform } from "../../src/catalog/load.ts";
@@ -34,6 +35,8 @@ export interface AuthWorld {
   responses: string[];
   /** POSTs to the token endpoint by grant type. */
   tokenGrants: string[];
+  /** A second gateway instance sharing the store (entries, locks, pub/sub) and keys. */
+  otherInstance(): Hono;
   /** Moves the gateway's clock forward. */
   advance(ms: number): void;
   /** A browser-like client with its own cookie jar, recording what the gateway answers. */
@@ -83,8 +86,10 @@ export async function startAuthWorld(
   const catalog = createCatalog([toPlatform(`platforms/${pid}.json`, platform, config.env)]);
   let offset = 0;
   const now = () => Date.now() + offset;
-  const store = createMemoryStore({ space: createMemorySpace(), now });
-  const vault = createVault(store, parseMasterKeys(generateMasterKeyLine()));
+  const space = createMemorySpace();
+  const keyring = parseMasterKeys(generateMasterKeyLine());
+  const store = createMemoryStore({ space, now });
+  const vault = createVault(store, keyring);
   const tokenGrants: string[] = [];
   const countingFetch: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
@@ -93,17 +98,20 @@ export async function startAuthWorld(
     }
     return fetch(input, init);
   };
-  const { app } = createApp({
-    config,
-    catalog,
-    plugins: await loadPlugins([builtinPluginsDir]),
-    log,
-    vault,
-    now,
-    fetch: countingFetch,
-    runtime: "test",
-    storeName: store.name,
-  });
+  const plugins = await loadPlugins([builtinPluginsDir]);
+  const build = (v: Vault) =>
+    createApp({
+      config,
+      catalog,
+      plugins,
+      log,
+      vault: v,
+      now,
+      fetch: countingFetch,
+      runtime: "test",
+      storeName: "memory",
+    }).app;
+  const app = build(vault);
   const server = await serve(app.fetch, { hostname: "127.0.0.1", port });
   const responses: string[] = [];
   const recording: typeof fetch = async (input, init) => {
@@ -129,6 +137,7 @@ export async function startAuthWorld(
     responses,
     tokenGrants,
     advance: (ms) => (offset += ms),
+    otherInstance: () => build(createVault(createMemoryStore({ space, now }), keyring)),
     client: () => createHttpClient(recording),
     async close() {
       await server.close();
@@ -147,4 +156,14 @@ export async function login(
   const { url, response } = await http.follow(`${world.gateway}/auth/${pid}/login${query}`);
   const html = (await response?.text()) ?? "";
   return { url, status: response?.status ?? 0, html };
+}
+
+/** Logs `http` in and answers the vault key its tokens landed at. */
+export async function loginKey(world: AuthWorld, http: HttpClient): Promise<string> {
+  const before = new Set(await world.vault.list("tokens:"));
+  const page = await login(world, http);
+  if (page.status !== 200) throw new Error(`login answered ${page.status}: ${page.html}`);
+  const added = (await world.vault.list("tokens:")).filter((k) => !before.has(k));
+  if (added.length !== 1) throw new Error(`expected one new login, found ${added.length}`);
+  return added[0]!;
 }

@@ -3,7 +3,15 @@ import type { AuthStatus } from "../../src/auth/types.ts";
 import type { TokenRecord } from "../../src/auth/token-record.ts";
 import { JOHNNIE_ID } from "../peers/fhir-server.ts";
 import { revokeToken } from "../peers/smart-login.ts";
-import { type AuthWorld, clientId, clientSecret, login, pid, startAuthWorld } from "./_world.ts";
+import {
+  type AuthWorld,
+  clientId,
+  clientSecret,
+  login,
+  loginKey,
+  pid,
+  startAuthWorld,
+} from "./_world.ts";
 
 /** Reads a JSON answer, failing loudly on a 500. */
 async function json<T>(response: Response): Promise<T> {
@@ -129,14 +137,4 @@ describe.each([
 /** The Authorization header of the newest request the FHIR peer received. */
 function lastBearer(world: AuthWorld): string | undefined {
   return world.fhir.requests.at(-1)?.headers.authorization;
-}
-
-/** Logs `http` in and answers the vault key its tokens landed at. */
-async function loginKey(world: AuthWorld, http: ReturnType<AuthWorld["client"]>): Promise<string> {
-  const before = new Set(await world.vault.list("tokens:"));
-  const page = await login(world, http);
-  expect(page.status).toBe(200);
-  const added = (await world.vault.list("tokens:")).filter((k) => !before.has(k));
-  expect(added).toHaveLength(1);
-  return added[0]!;
 }
