@@ -120,7 +120,8 @@ export async function startAuthWorld(
     if (!url.startsWith(gateway)) return response;
     const body = await response.text();
     const headers = [...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n");
-    responses.push(`${response.status} ${url}\n${headers}\n\n${body}`);
+    // What the gateway sent, not what was asked (a callback URL carries the code by design).
+    responses.push(`${response.status}\n${headers}\n\n${body}`);
     const empty = [101, 204, 205, 304].includes(response.status);
     return new Response(empty ? null : body, {
       status: response.status,
