@@ -190,6 +190,8 @@ async function errorResponse(
       severity: "error",
       code: upstream.status === 404
         ? "not-found"
+        : upstream.status === 429
+        ? "throttled"
         : upstream.status >= 500
         ? "exception"
         : "processing",
