@@ -54,6 +54,8 @@ it("never shows a token, code or secret in any response, header or log line", as
   for (const secret of secrets) {
     expect(secret.length).toBeGreaterThan(15);
     const hits = haystacks.filter((h) => h.includes(secret));
-    expect(hits.map((h) => h.slice(0, 300)), `a secret (${secret.length} chars) leaked`).toEqual([]);
+    expect(hits.map((h) => h.slice(0, 300)), `a secret (${secret.length} chars) leaked`).toEqual(
+      [],
+    );
   }
 });
