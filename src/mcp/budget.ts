@@ -61,7 +61,11 @@ interface Found {
 }
 
 /** The biggest (by JSON size) value in the tree that `accept`s, with a setter. */
-function largest(root: unknown, rootPath: string, accept: (v: unknown) => boolean): Found | undefined {
+function largest(
+  root: unknown,
+  rootPath: string,
+  accept: (v: unknown) => boolean,
+): Found | undefined {
   let best: Found | undefined;
   const visit = (v: unknown, path: string, set: (x: unknown) => void) => {
     if (accept(v)) {

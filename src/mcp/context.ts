@@ -28,7 +28,10 @@ export interface GatewaySessionRef {
 }
 
 /** Ties an MCP session to a gateway session: `initial` (a REST login) or a new one. */
-export function gatewaySessionRef(sessions: SessionService | undefined, initial?: string): GatewaySessionRef {
+export function gatewaySessionRef(
+  sessions: SessionService | undefined,
+  initial?: string,
+): GatewaySessionRef {
   let owner = initial;
   let creating: Promise<string> | undefined;
   return {
@@ -49,9 +52,13 @@ export function gatewaySessionRef(sessions: SessionService | undefined, initial?
 export async function ownerFor(ctx: McpContext, authHandle?: string): Promise<string | undefined> {
   if (authHandle === undefined || authHandle === "") return ctx.session.owner();
   if (!ctx.sessions) {
-    throw new GatewayError("forbidden", "This gateway runs without logins, so auth_handle is not accepted.", {
-      hint: "Call the tool without auth_handle.",
-    });
+    throw new GatewayError(
+      "forbidden",
+      "This gateway runs without logins, so auth_handle is not accepted.",
+      {
+        hint: "Call the tool without auth_handle.",
+      },
+    );
   }
   return await ctx.sessions.resolveHandle(authHandle);
 }

@@ -1,3 +1,4 @@
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 
@@ -18,12 +19,15 @@ export function registerPrompts(server: McpServer): void {
     "patient_summary",
     {
       title: "Patient summary",
-      description: "A clinical summary of one patient: demographics, problems, medications, allergies, recent visits.",
+      description:
+        "A clinical summary of one patient: demographics, problems, medications, allergies, recent visits.",
       argsSchema: { platform_id: platform, patient_id: patient },
     },
     ({ platform_id, patient_id }) =>
       user(
-        `Summarize patient ${patient_id} on platform "${platform_id}". ${loginFirst(platform_id)} ` +
+        `Summarize patient ${patient_id} on platform "${platform_id}". ${
+          loginFirst(platform_id)
+        } ` +
           `Then read Patient/${patient_id}, and search (limit 20 each, params {"patient": ` +
           `"Patient/${patient_id}"}) Condition, MedicationRequest, AllergyIntolerance and ` +
           `Encounter (sort "-date"). Use get_next_page only if a list looks incomplete. Write a ` +
@@ -40,7 +44,9 @@ export function registerPrompts(server: McpServer): void {
       argsSchema: {
         platform_id: platform,
         patient_id: patient,
-        since: z.string().max(40).optional().describe("Only results on or after this date (YYYY-MM-DD)."),
+        since: z.string().max(40).optional().describe(
+          "Only results on or after this date (YYYY-MM-DD).",
+        ),
       },
     },
     ({ platform_id, patient_id, since }) =>
@@ -59,11 +65,14 @@ export function registerPrompts(server: McpServer): void {
     "prior_authorization",
     {
       title: "Prior authorization",
-      description: "Checks whether a service needs prior authorization and prepares the request (Da Vinci CRD, DTR, PAS).",
+      description:
+        "Checks whether a service needs prior authorization and prepares the request (Da Vinci CRD, DTR, PAS).",
       argsSchema: {
         platform_id: platform.describe("The payer's platform id from list_platforms (type payer)."),
         patient_id: patient,
-        service: z.string().min(1).max(200).describe("The service or item, e.g. a CPT code or a description."),
+        service: z.string().min(1).max(200).describe(
+          "The service or item, e.g. a CPT code or a description.",
+        ),
       },
     },
     ({ platform_id, patient_id, service }) =>

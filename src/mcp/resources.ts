@@ -1,3 +1,4 @@
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { toPublicPlatform } from "../catalog/platform.ts";
 import type { McpContext } from "./context.ts";
@@ -40,7 +41,10 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
 
   server.registerResource(
     "platform",
-    new ResourceTemplate(`${resourceScheme}://platforms/{platform_id}`, listed("", "Platform details")),
+    new ResourceTemplate(
+      `${resourceScheme}://platforms/{platform_id}`,
+      listed("", "Platform details"),
+    ),
     {
       title: "One platform",
       description: "A platform's details: FHIR base, version, OAuth endpoints, documentation.",

@@ -1,4 +1,6 @@
+// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
 import type { AuthService, SessionService } from "../auth/types.ts";
@@ -95,7 +97,11 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     if (id) {
       const session = registry.get(id);
       if (!session) {
-        return rpcError(404, -32001, "Session not found: it ended or was closed when idle; initialize a new one.");
+        return rpcError(
+          404,
+          -32001,
+          "Session not found: it ended or was closed when idle; initialize a new one.",
+        );
       }
       return await session.transport.handleRequest(request, { parsedBody: body });
     }
@@ -103,7 +109,11 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       const transport = await open(c);
       return await transport.handleRequest(request, { parsedBody: body });
     }
-    return rpcError(400, -32000, "Bad request: send initialize first, then Mcp-Session-Id with every request.");
+    return rpcError(
+      400,
+      -32000,
+      "Bad request: send initialize first, then Mcp-Session-Id with every request.",
+    );
   };
 
   const routes = new Hono();

@@ -1,3 +1,4 @@
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { version } from "../version.ts";
 import type { McpContext } from "./context.ts";

@@ -1,4 +1,6 @@
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Logger } from "../log.ts";
 
@@ -69,7 +71,9 @@ export function createSessionRegistry(options: {
       const cutoff = now() - options.idleMs;
       const idle = [...sessions.values()].filter((s) => s.lastSeen < cutoff).map((s) => s.id);
       await Promise.all(idle.map(remove));
-      if (idle.length) options.log.debug("mcp sessions closed for idleness", { count: idle.length });
+      if (idle.length) {
+        options.log.debug("mcp sessions closed for idleness", { count: idle.length });
+      }
     },
     get size() {
       return sessions.size;

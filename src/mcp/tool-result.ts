@@ -1,3 +1,4 @@
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type GatewayError, toGatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -62,7 +63,7 @@ export function nextStep(err: GatewayError): string {
       return err.message.toLowerCase().includes("handle")
         ? "Call start_auth for a new auth_handle, or call the tool without auth_handle."
         : err.hint ?? "The platform refused this with the granted scopes; call start_auth " +
-          "with broader scopes if the user agrees.";
+            "with broader scopes if the user agrees.";
     case "rate_limited":
       return err.hint ?? "The platform is rate-limiting: wait a minute, then retry.";
     case "upstream_unreachable":

@@ -30,7 +30,8 @@ export async function serveGateway(options: {
   env?: Record<string, string>;
   now?: () => number;
 }): Promise<ServedGateway> {
-  let handler: (r: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 });
+  let handler: (r: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
   const server = await serve((r) => handler(r), { hostname: "127.0.0.1", port: 0 });
   const config = parseConfig({
     FHIR_GATEWAY_PUBLIC_URL: server.url,
@@ -40,10 +41,19 @@ export async function serveGateway(options: {
   });
   const log: string[] = [];
   const logger = createLogger(config.logLevel, (line) => log.push(line));
-  const catalog = createCatalog(options.platforms.map((p) =>
-    toPlatform(`platforms/${p.id}.json`, platformFileSchema.parse({ name: p.id, type: "sandbox", ...p }), config.env)
-  ));
-  const vault = createVault(createMemoryStore({ now: options.now }), parseMasterKeys(generateMasterKeyLine()));
+  const catalog = createCatalog(
+    options.platforms.map((p) =>
+      toPlatform(
+        `platforms/${p.id}.json`,
+        platformFileSchema.parse({ name: p.id, type: "sandbox", ...p }),
+        config.env,
+      )
+    ),
+  );
+  const vault = createVault(
+    createMemoryStore({ now: options.now }),
+    parseMasterKeys(generateMasterKeyLine()),
+  );
   const { app } = createApp({
     config,
     catalog,

@@ -21,7 +21,8 @@ afterAll(async () => {
 async function mcp(headers?: Record<string, string>) {
   const { client } = await connectClient(world.gateway, { headers });
   clients.push(client);
-  return (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+  return (name: string, args: Record<string, unknown>) =>
+    client.callTool({ name, arguments: args });
 }
 
 /** A browser with a gateway session cookie (and no login yet). */
@@ -40,7 +41,8 @@ describe("agent login workflow", () => {
     const { http, cookie } = await browserWithSession();
     const { client } = await connectClient(world.gateway, { headers: { cookie } });
     clients.push(client);
-    const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+    const call = (name: string, args: Record<string, unknown>) =>
+      client.callTool({ name, arguments: args });
 
     const before = ok<{ logins: Array<{ state: string; next_step?: string }> }>(
       await call("get_auth_status", { platform_id: pid }),
@@ -68,10 +70,16 @@ describe("agent login workflow", () => {
     expect(progress.length).toBeGreaterThan(0);
 
     const labs = ok<{ returned: number; entries: Array<Record<string, string>> }>(
-      await call("search", { platform_id: pid, resource_type: "Observation", params: labParams, limit: 50 }),
+      await call("search", {
+        platform_id: pid,
+        resource_type: "Observation",
+        params: labParams,
+        limit: 50,
+      }),
     );
     expect(labs.returned).toBeGreaterThan(10);
-    expect(labs.entries.every((e) => e.resourceType === "Observation" && /lab/i.test(e.category!))).toBe(true);
+    expect(labs.entries.every((e) => e.resourceType === "Observation" && /lab/i.test(e.category!)))
+      .toBe(true);
     expect(JSON.stringify(labs)).not.toMatch(/access_token|Bearer /);
 
     // The login made through MCP serves the browser's REST calls too.
@@ -100,7 +108,9 @@ describe("agent login workflow", () => {
     const done = await login(world, http);
     expect(done.status).toBe(200);
     const call = await mcp({ cookie: http.jar.header(new URL(world.gateway))! });
-    const status = ok<{ logins: Array<{ state: string }> }>(await call("get_auth_status", { platform_id: pid }));
+    const status = ok<{ logins: Array<{ state: string }> }>(
+      await call("get_auth_status", { platform_id: pid }),
+    );
     expect(status.logins[0]!.state).toBe("active");
     const read = ok<{ resource: { id: string } }>(
       await call("read", { platform_id: pid, resource_type: "Patient", id: JOHNNIE_ID }),
@@ -108,7 +118,11 @@ describe("agent login workflow", () => {
     expect(read.resource.id).toBe(JOHNNIE_ID);
     const revoked = ok<{ revoked: boolean }>(await call("revoke_auth", { platform_id: pid }));
     expect(revoked.revoked).toBe(true);
-    const after = await call("read", { platform_id: pid, resource_type: "Patient", id: JOHNNIE_ID });
+    const after = await call("read", {
+      platform_id: pid,
+      resource_type: "Patient",
+      id: JOHNNIE_ID,
+    });
     expect(after.isError).toBe(true);
     expect(text(after)).toContain("start_auth");
   });
@@ -129,7 +143,10 @@ describe("agent login workflow", () => {
       expect(text(r)).toContain("start_auth");
     }
     world.advance(2 * 3600 * 1000);
-    const expired = await call("get_auth_status", { platform_id: pid, auth_handle: started.auth_handle });
+    const expired = await call("get_auth_status", {
+      platform_id: pid,
+      auth_handle: started.auth_handle,
+    });
     expect(expired.isError).toBe(true);
     expect(text(expired)).toMatch(/invalid or has expired/);
   });

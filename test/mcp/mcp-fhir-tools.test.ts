@@ -30,7 +30,10 @@ afterAll(async () => {
   await peer?.close();
 });
 
-const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+const contentText = (r: { contents: unknown[] }) =>
+  String((r.contents[0] as { text?: string } | undefined)?.text);
+const call = (name: string, args: Record<string, unknown>) =>
+  client.callTool({ name, arguments: args });
 
 describe("MCP discovery", () => {
   it("lists every tool with schemas and annotations, the resources and the prompts", async () => {
@@ -75,18 +78,24 @@ describe("MCP discovery", () => {
       ]),
     );
     const { resourceTemplates } = await client.listResourceTemplates();
-    expect(resourceTemplates.map((r) => r.uriTemplate)).toContain("fhir-gateway://platforms/{platform_id}");
+    expect(resourceTemplates.map((r) => r.uriTemplate)).toContain(
+      "fhir-gateway://platforms/{platform_id}",
+    );
     const { prompts } = await client.listPrompts();
-    expect(prompts.map((p) => p.name).sort()).toEqual(["lab_results", "patient_summary", "prior_authorization"]);
+    expect(prompts.map((p) => p.name).sort()).toEqual([
+      "lab_results",
+      "patient_summary",
+      "prior_authorization",
+    ]);
   });
 
   it("reads the platform resources and a prompt", async () => {
     const list = await client.readResource({ uri: "fhir-gateway://platforms" });
-    expect(JSON.parse(String(list.contents[0]!.text)).platforms[0].id).toBe("medplum");
+    expect(JSON.parse(contentText(list)).platforms[0].id).toBe("medplum");
     const one = await client.readResource({ uri: "fhir-gateway://platforms/medplum" });
-    expect(JSON.parse(String(one.contents[0]!.text)).fhir_base_url).toBe(peer.baseUrl);
+    expect(JSON.parse(contentText(one)).fhir_base_url).toBe(peer.baseUrl);
     const cs = await client.readResource({ uri: "fhir-gateway://platforms/medplum/capabilities" });
-    expect(JSON.parse(String(cs.contents[0]!.text)).resourceType).toBe("CapabilityStatement");
+    expect(JSON.parse(contentText(cs)).resourceType).toBe("CapabilityStatement");
     const prompt = await client.getPrompt({
       name: "lab_results",
       arguments: { platform_id: "medplum", patient_id: JOHNNIE_ID },
@@ -101,7 +110,9 @@ describe("FHIR tools against the Medplum engine", () => {
     const all = ok<{ count: number; platforms: Array<{ id: string; auth_required: boolean }> }>(
       await call("list_platforms", {}),
     );
-    expect(all.platforms).toEqual([expect.objectContaining({ id: "medplum", auth_required: false })]);
+    expect(all.platforms).toEqual([
+      expect.objectContaining({ id: "medplum", auth_required: false }),
+    ]);
     expect(ok<{ count: number }>(await call("list_platforms", { type: "payer" })).count).toBe(0);
     expect(ok<{ count: number }>(await call("list_platforms", { query: "medpl" })).count).toBe(1);
   });
@@ -138,7 +149,10 @@ describe("FHIR tools against the Medplum engine", () => {
     );
     expect(page.returned).toBe(10);
     const first = page.entries[0]!;
-    expect(first).toMatchObject({ resourceType: "Observation", category: expect.stringMatching(/lab/i) });
+    expect(first).toMatchObject({
+      resourceType: "Observation",
+      category: expect.stringMatching(/lab/i),
+    });
     expect(first.code).toBeTruthy();
     expect(first.value ?? first.component).toBeTruthy();
     expect(JSON.stringify(page)).not.toContain(peer.baseUrl);
@@ -173,7 +187,10 @@ describe("FHIR tools against the Medplum engine", () => {
         full: true,
       }),
     );
-    expect(full.entries[0]).toMatchObject({ resourceType: "Patient", birthDate: expect.any(String) });
+    expect(full.entries[0]).toMatchObject({
+      resourceType: "Patient",
+      birthDate: expect.any(String),
+    });
     // Medplum 4.5's in-memory engine ignores _elements; what matters is that it went upstream.
     const sent = new URL(peer.requests.at(-1)!.url);
     expect(sent.searchParams.get("_elements")).toBe("birthDate");
@@ -190,7 +207,11 @@ describe("FHIR tools against the Medplum engine", () => {
       await call("create", {
         platform_id: "medplum",
         resource_type: "Patient",
-        resource: { resourceType: "Patient", name: [{ family: "Mcptest", given: ["Ada"] }], gender: "female" },
+        resource: {
+          resourceType: "Patient",
+          name: [{ family: "Mcptest", given: ["Ada"] }],
+          gender: "female",
+        },
       }),
     );
     expect(created.summary.name).toBe("Ada Mcptest");
@@ -200,7 +221,11 @@ describe("FHIR tools against the Medplum engine", () => {
         platform_id: "medplum",
         resource_type: "Patient",
         id,
-        resource: { resourceType: "Patient", name: [{ family: "Mcptest", given: ["Ada"] }], gender: "other" },
+        resource: {
+          resourceType: "Patient",
+          name: [{ family: "Mcptest", given: ["Ada"] }],
+          gender: "other",
+        },
       }),
     );
     expect(updated.version_id).toBeTruthy();
@@ -250,20 +275,32 @@ describe("errors an agent can act on", () => {
   });
 
   it("a missing resource is an error result, not a success with an error inside", async () => {
-    const r = await call("read", { platform_id: "medplum", resource_type: "Patient", id: "does-not-exist" });
+    const r = await call("read", {
+      platform_id: "medplum",
+      resource_type: "Patient",
+      id: "does-not-exist",
+    });
     expect(r.isError).toBe(true);
     expect(r.structuredContent).toBeUndefined();
     expect(text(r)).toContain("404");
   });
 
   it("unknown tool arguments are refused", async () => {
-    const r = await call("search", { platform_id: "medplum", resource_type: "Patient", colour: "red" });
+    const r = await call("search", {
+      platform_id: "medplum",
+      resource_type: "Patient",
+      colour: "red",
+    });
     expect(r.isError).toBe(true);
     expect(text(r)).toMatch(/colour|unrecognized/i);
   });
 
   it("a limit over 50 is refused", async () => {
-    const r = await call("search", { platform_id: "medplum", resource_type: "Patient", limit: 500 });
+    const r = await call("search", {
+      platform_id: "medplum",
+      resource_type: "Patient",
+      limit: 500,
+    });
     expect(r.isError).toBe(true);
   });
 

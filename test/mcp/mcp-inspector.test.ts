@@ -7,7 +7,9 @@ import { type ServedGateway, serveGateway } from "./_harness.ts";
 
 // The real @modelcontextprotocol/inspector command line (CLI mode) against /mcp.
 const run = promisify(execFile);
-const cli = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");
+const cli = createRequire(import.meta.url).resolve(
+  "@modelcontextprotocol/inspector/cli/build/cli.js",
+);
 let peer: FhirPeer;
 let gw: ServedGateway;
 
@@ -49,7 +51,10 @@ describe("MCP inspector CLI", () => {
       "limit=3",
     );
     expect(out.isError).toBeFalsy();
-    const page = out.structuredContent as { returned: number; entries: Array<{ resourceType: string }> };
+    const page = out.structuredContent as {
+      returned: number;
+      entries: Array<{ resourceType: string }>;
+    };
     expect(page.returned).toBe(3);
     expect(page.entries[0]!.resourceType).toBe("Condition");
   });

@@ -13,9 +13,16 @@ const initialize = {
   jsonrpc: "2.0",
   id: 1,
   method: "initialize",
-  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
 };
-const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const headers = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
 
 beforeAll(async () => {
   peer = await startFhirPeer();
@@ -35,14 +42,24 @@ afterAll(async () => {
 });
 
 const post = (body: unknown, extra: Record<string, string> = {}) =>
-  fetch(`${gw.url}/mcp`, { method: "POST", headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+  fetch(`${gw.url}/mcp`, {
+    method: "POST",
+    headers: { ...headers, ...extra },
+    body: JSON.stringify(body),
+  });
 
 /** A raw request with any Host header (fetch may not set Host). */
 function withHost(host: string): Promise<{ status: number; body: string }> {
   const url = new URL(`${gw.url}/mcp`);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: "/mcp", method: "POST", headers: { ...headers, host } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: "/mcp",
+        method: "POST",
+        headers: { ...headers, host },
+      },
       (res) => {
         let body = "";
         res.on("data", (c) => (body += c));
@@ -106,7 +123,8 @@ describe("request limits and sessions", () => {
     const id = init.headers.get("mcp-session-id")!;
     await init.body?.cancel();
     const session = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
-    await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).body?.cancel();
+    await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).body
+      ?.cancel();
     const used = await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, session);
     expect(used.status).toBe(200);
     await used.body?.cancel();
@@ -133,14 +151,23 @@ describe("answers sized for models", () => {
       });
       const body = text(result);
       expect(new TextEncoder().encode(body).length).toBeLessThanOrEqual(4096);
-      const page = ok<{ returned: number; entries: unknown[]; truncated: { omitted: Array<{ path: string }>; how_to_get_more: string } }>(result);
+      const page = ok<
+        {
+          returned: number;
+          entries: unknown[];
+          truncated: { omitted: Array<{ path: string }>; how_to_get_more: string };
+        }
+      >(result);
       expect(page.returned).toBe(50);
       expect(page.entries.length).toBeLessThan(50);
       expect(page.truncated.omitted[0]!.path).toBe("entries");
       expect(page.truncated.how_to_get_more).toContain("smaller limit");
 
       const small = ok<{ truncated?: unknown }>(
-        await client.callTool({ name: "count", arguments: { platform_id: "medplum", resource_type: "Patient" } }),
+        await client.callTool({
+          name: "count",
+          arguments: { platform_id: "medplum", resource_type: "Patient" },
+        }),
       );
       expect(small.truncated).toBeUndefined();
     } finally {

@@ -5,7 +5,9 @@ export const platformId = z
   .string()
   .min(1)
   .max(200)
-  .describe('Platform id from list_platforms, e.g. "epic-sandbox"; a tenant is "<platform>:<tenant id>".');
+  .describe(
+    'Platform id from list_platforms, e.g. "epic-sandbox"; a tenant is "<platform>:<tenant id>".',
+  );
 
 export const authHandle = z
   .string()
@@ -28,8 +30,13 @@ export const resourceId = z
 
 /** FHIR search parameters as name -> value (a list repeats the parameter). */
 export const searchParams = z
-  .record(z.string().min(1).max(200), z.union([z.string().max(2000), z.array(z.string().max(2000)).max(20)]))
-  .describe('Search parameters, e.g. {"patient": "Patient/123", "category": "laboratory", "date": ["ge2020-01-01", "lt2021-01-01"]}.');
+  .record(
+    z.string().min(1).max(200),
+    z.union([z.string().max(2000), z.array(z.string().max(2000)).max(20)]),
+  )
+  .describe(
+    'Search parameters, e.g. {"patient": "Patient/123", "category": "laboratory", "date": ["ge2020-01-01", "lt2021-01-01"]}.',
+  );
 
 /** Output fields several tools share. */
 export const summaryList = z

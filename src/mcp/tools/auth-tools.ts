@@ -55,7 +55,12 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle_expires_at: z.string(),
       next_step: z.string(),
     },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
     async run(args) {
       const { owner, auth, sessions } = await loginOwner(ctx, args.auth_handle);
       const login = await auth.startLogin(owner, args.platform_id, { scopes: args.scopes });
@@ -83,7 +88,12 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: { status: statusShape, next_step: z.string().optional() },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args, extra) {
       const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       const progress = progressSender(extra, args.timeout_seconds);
@@ -105,10 +115,16 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
   const status = defineTool({
     name: "get_auth_status",
     title: "Login status",
-    description: "Shows whether this session is logged in to a platform (or to every platform it used), never a token.",
+    description:
+      "Shows whether this session is logged in to a platform (or to every platform it used), never a token.",
     input: { platform_id: platformId.optional(), auth_handle: authHandle },
     output: { logins: z.array(statusShape) },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
     async run(args) {
       const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       const logins = await auth.status(owner, args.platform_id);
@@ -122,7 +138,12 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     description: "Revokes the login at the platform when it can, and forgets its tokens.",
     input: { platform_id: platformId, auth_handle: authHandle },
     output: { platform: z.string(), revoked: z.boolean() },
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args) {
       const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       await auth.logout(owner, args.platform_id);

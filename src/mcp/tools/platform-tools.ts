@@ -34,7 +34,9 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       'named "<platform>:<tenant id>".',
     input: {
       type: z.enum(platformTypes).optional(),
-      query: z.string().min(1).max(100).optional().describe("Text in names, aliases, payer ids or organization names."),
+      query: z.string().min(1).max(100).optional().describe(
+        "Text in names, aliases, payer ids or organization names.",
+      ),
       limit: z.number().int().min(1).max(500).default(100),
     },
     output: {
@@ -42,7 +44,12 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       platforms: z.array(z.looseObject({ id: z.string(), name: z.string() })),
       tenants: z.array(z.looseObject({ id: z.string(), name: z.string() })).optional(),
     },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
     run(args) {
       const all = catalog.list({ type: args.type, q: args.query });
       const tenants = args.query
@@ -79,7 +86,12 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       resource: z.looseObject({ type: z.string() }).optional(),
       capability_statement: z.looseObject({}).optional(),
     },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args) {
       const platform = catalog.get(args.platform_id).key;
       const statement = await ctx.capabilities.get(platform, await ownerFor(ctx, args.auth_handle));

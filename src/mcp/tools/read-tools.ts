@@ -30,7 +30,12 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: { platform: z.string(), resource: z.looseObject({ resourceType: z.string() }) },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args) {
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       const answer = await executeJson(
@@ -43,7 +48,8 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       );
       return jsonResult({ platform, resource: answer.body as Record<string, unknown> }, {
         maxBytes: ctx.maxResponseBytes,
-        howToGetMore: `For only some fields, call search with resource_type "${args.resource_type}", ` +
+        howToGetMore:
+          `For only some fields, call search with resource_type "${args.resource_type}", ` +
           `params {"_id": "${args.id}"}, elements [...] and full=true.`,
       });
     },
@@ -64,7 +70,12 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: pageOutput,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args) {
       if (args.id && !args.resource_type) {
         throw new GatewayError("bad_request", "history with an id needs its resource_type too.");
@@ -106,14 +117,25 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       returned: z.number().optional(),
       entries: pageOutput.entries.optional(),
     },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
     async run(args) {
       if (args.id && !args.resource_type) {
         throw new GatewayError("bad_request", "An instance operation needs resource_type too.");
       }
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       const params = toSearchParams(args.params);
-      const base = { kind: "operation", name: args.operation, type: args.resource_type, id: args.id, params } as const;
+      const base = {
+        kind: "operation",
+        name: args.operation,
+        type: args.resource_type,
+        id: args.id,
+        params,
+      } as const;
       const answer = await executeJson(
         ctx.gateway,
         platform,

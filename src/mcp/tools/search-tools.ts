@@ -11,7 +11,12 @@ import { authHandle, platformId, resourceType, searchParams, toSearchParams } fr
 /** The most entries one page may ask for: a model reads summaries, not a data dump. */
 export const maxSearchLimit = 50;
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+const readOnly = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
 
 /** search, get_next_page and count. */
 export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
@@ -28,7 +33,7 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       resource_type: resourceType,
       params: searchParams.optional(),
       elements: z.array(z.string().min(1).max(64)).max(30).optional()
-        .describe("Only these top-level elements (_elements), e.g. [\"code\", \"valueQuantity\"]."),
+        .describe('Only these top-level elements (_elements), e.g. ["code", "valueQuantity"].'),
       include: z.array(z.string().min(3).max(200)).max(10).optional()
         .describe('_include values, e.g. ["Observation:patient"].'),
       revinclude: z.array(z.string().min(3).max(200)).max(10).optional()
@@ -63,7 +68,8 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
   const nextPage = defineTool({
     name: "get_next_page",
     title: "Next page of results",
-    description: "Fetches the next page of a search, history or operation answer by its next_cursor.",
+    description:
+      "Fetches the next page of a search, history or operation answer by its next_cursor.",
     input: {
       cursor: z.string().min(1).max(8192).describe("next_cursor from the previous page."),
       auth_handle: authHandle,
@@ -82,7 +88,8 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
   const count = defineTool({
     name: "count",
     title: "Count FHIR resources",
-    description: "Counts the resources a search would match (_summary=count), without fetching them.",
+    description:
+      "Counts the resources a search would match (_summary=count), without fetching them.",
     input: {
       platform_id: platformId,
       resource_type: resourceType,

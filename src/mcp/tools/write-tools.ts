@@ -7,7 +7,9 @@ import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { authHandle, platformId, resourceId, resourceType } from "./_fields.ts";
 
-const resourceBody = z.looseObject({ resourceType: z.string() }).describe("The FHIR resource as JSON.");
+const resourceBody = z.looseObject({ resourceType: z.string() }).describe(
+  "The FHIR resource as JSON.",
+);
 
 const writeOutput = {
   platform: z.string(),
@@ -41,7 +43,9 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     if (resource.resourceType !== type) {
       throw new GatewayError(
         "bad_request",
-        `resource.resourceType "${resource.resourceType.slice(0, 64)}" does not match resource_type "${type}".`,
+        `resource.resourceType "${
+          resource.resourceType.slice(0, 64)
+        }" does not match resource_type "${type}".`,
       );
     }
   };
@@ -52,9 +56,19 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     name: "create",
     title: "Create a FHIR resource",
     description: "Creates a resource on the platform; answers its new id and a summary.",
-    input: { platform_id: platformId, resource_type: resourceType, resource: resourceBody, auth_handle: authHandle },
+    input: {
+      platform_id: platformId,
+      resource_type: resourceType,
+      resource: resourceBody,
+      auth_handle: authHandle,
+    },
     output: writeOutput,
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
     async run(args) {
       checkType(args.resource_type, args.resource);
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
@@ -81,7 +95,12 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: writeOutput,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args) {
       checkType(args.resource_type, args.resource);
       const resource = { ...args.resource, id: args.id };
@@ -99,7 +118,8 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
   const patch = defineTool({
     name: "patch",
     title: "Patch a FHIR resource",
-    description: 'Changes part of a resource with JSON Patch, e.g. [{"op": "replace", "path": "/status", "value": "final"}].',
+    description:
+      'Changes part of a resource with JSON Patch, e.g. [{"op": "replace", "path": "/status", "value": "final"}].',
     input: {
       platform_id: platformId,
       resource_type: resourceType,
@@ -114,7 +134,12 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: writeOutput,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: false,
+      openWorldHint: true,
+    },
     async run(args) {
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       const a = await executeJson(
@@ -134,10 +159,26 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
   const del = defineTool({
     name: "delete",
     title: "Delete a FHIR resource",
-    description: "Deletes the resource with this id. Ask the user first: this cannot be undone here.",
-    input: { platform_id: platformId, resource_type: resourceType, id: resourceId, auth_handle: authHandle },
-    output: { platform: z.string(), resource_type: z.string(), id: z.string(), deleted: z.boolean() },
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    description:
+      "Deletes the resource with this id. Ask the user first: this cannot be undone here.",
+    input: {
+      platform_id: platformId,
+      resource_type: resourceType,
+      id: resourceId,
+      auth_handle: authHandle,
+    },
+    output: {
+      platform: z.string(),
+      resource_type: z.string(),
+      id: z.string(),
+      deleted: z.boolean(),
+    },
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: true,
+    },
     async run(args) {
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       await executeJson(
