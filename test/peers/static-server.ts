@@ -1,5 +1,5 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { serveNode, toNodeListener } from "./_node-serve.ts";
 import type { WebHandler } from "./_node-serve.ts";
 
@@ -29,15 +29,40 @@ export async function startStaticPeer(handler: WebHandler): Promise<StaticPeer> 
   return { url: served.origin, requests, close: served.close };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, for a server the test starts later.
+ * It is drawn below the kernel's ephemeral range, so servers listening on port 0 meanwhile
+ * (every peer does) cannot be given the same port; never the same port twice per process.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow() - 12_000;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error("No free port found below the ephemeral range after 50 tries");
+}
+
+function ephemeralLow(): number {
+  try {
+    const range = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+    const low = Number(range.trim().split(/\s+/)[0]);
+    if (low > 13_000) return low;
+  } catch {
+    // Not Linux: the IANA dynamic range starts at 49152.
+  }
+  return 49_152;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
