@@ -39,6 +39,8 @@ export interface AuthWorld {
   otherInstance(): Hono;
   /** Moves the gateway's clock forward. */
   advance(ms: number): void;
+  /** Stops the gateway and its store, then starts both again on the same port and keys. */
+  restart(): Promise<void>;
   /** A browser-like client with its own cookie jar, recording what the gateway answers. */
   client(): HttpClient;
   close(): Promise<void>;
@@ -46,7 +48,12 @@ export interface AuthWorld {
 
 /** Starts the peers and a gateway on a real socket; `confidential` adds a client secret. */
 export async function startAuthWorld(
-  options: { confidential?: boolean; post?: boolean } = {},
+  options: {
+    confidential?: boolean;
+    post?: boolean;
+    /** Opens the gateway's store (default: memory); called again on restart(). */
+    openStore?: (now: () => number) => Promise<KeyValueStore>;
+  } = {},
 ): Promise<AuthWorld> {
   const port = await freePort();
   const gateway = `http://127.0.0.1:${port}`;
@@ -88,7 +95,9 @@ export async function startAuthWorld(
   const now = () => Date.now() + offset;
   const space = createMemorySpace();
   const keyring = parseMasterKeys(generateMasterKeyLine());
-  const store = createMemoryStore({ space, now });
+  const openStore = options.openStore ??
+    ((clock: () => number) => Promise.resolve(createMemoryStore({ space, now: clock })));
+  const store = await openStore(now);
   const vault = createVault(store, keyring);
   const tokenGrants: string[] = [];
   const countingFetch: typeof fetch = (input, init) => {
@@ -109,10 +118,10 @@ export async function startAuthWorld(
       now,
       fetch: countingFetch,
       runtime: "test",
-      storeName: "memory",
+      storeName: v.store.name,
     }).app;
   const app = build(vault);
-  const server = await serve(app.fetch, { hostname: "127.0.0.1", port });
+  let server = await serve(app.fetch, { hostname: "127.0.0.1", port });
   const responses: string[] = [];
   const recording: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
@@ -128,7 +137,7 @@ export async function startAuthWorld(
       headers: response.headers,
     });
   };
-  return {
+  const world: AuthWorld = {
     smart,
     fhir,
     gateway,
@@ -140,12 +149,21 @@ export async function startAuthWorld(
     advance: (ms) => (offset += ms),
     otherInstance: () => build(createVault(createMemoryStore({ space, now }), keyring)),
     client: () => createHttpClient(recording),
+    async restart() {
+      await server.close();
+      await world.store.close();
+      world.store = await openStore(now);
+      world.vault = createVault(world.store, keyring);
+      server = await serve(build(world.vault).fetch, { hostname: "127.0.0.1", port });
+    },
     async close() {
       await server.close();
+      await world.store.close();
       await fhir.close();
       await smart.close();
     },
   };
+  return world;
 }
 
 /** Logs `http` in through the gateway; returns where the redirects ended and the page. */
