@@ -84,7 +84,10 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       "sending progress notifications while it waits.",
     input: {
       platform_id: platformId,
-      timeout_seconds: z.number().int().min(1).max(600).default(120),
+      timeout_seconds: z.number().int().min(1).max(600).default(50)
+        .describe(
+          "Many clients give up on a call after 60 s: keep it under that and call again while pending.",
+        ),
       auth_handle: authHandle,
     },
     output: { status: statusShape, next_step: z.string().optional() },
