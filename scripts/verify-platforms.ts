@@ -28,9 +28,11 @@ const files = await loadPlatformFiles([builtinPlatformsDir, ...config.platformDi
 const catalog = createCatalog(files.map((f) => toPlatform(f.file, f.platform, env)));
 
 const only = typeof options.only === "string" ? options.only.split(",").map((s) => s.trim()) : [];
-const platforms: Platform[] = only.length
-  ? only.map((ref) => catalog.find(ref) ?? failNow(`Unknown platform "${ref}".`))
-  : catalog.all();
+const unknown = only.filter((ref) => !catalog.find(ref));
+if (unknown.length) {
+  await fail(`Unknown platform(s): ${unknown.join(", ")}. See GET /api/platforms.`);
+}
+const platforms: Platform[] = only.length ? only.map((ref) => catalog.get(ref)) : catalog.all();
 const targets: ProbeTarget[] = [];
 for (const p of platforms) {
   targets.push(toTarget(p));
@@ -70,9 +72,4 @@ function toTarget(p: Platform): ProbeTarget {
 function int(v: string | true | undefined, fallback: number): number {
   const n = typeof v === "string" ? Number(v) : fallback;
   return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-function failNow(message: string): never {
-  void fail(message);
-  throw new Error(message);
 }
