@@ -29,11 +29,15 @@ export function fitToBudget<T>(value: T, maxBytes: number): { value: T; omitted:
     const size = jsonBytes(copy);
     if (size <= maxBytes) break;
     const excess = size - maxBytes;
-    const array = largest(copy, "", (v) => Array.isArray(v) && v.length > 0);
+    // Arrays keep their first item while any array has more, so one big item is trimmed
+    // inside rather than dropped whole.
+    const array = largest(copy, "", (v) => Array.isArray(v) && v.length > 1) ??
+      largest(copy, "", (v) => Array.isArray(v) && v.length === 1);
     if (array) {
       const items = array.value as unknown[];
       const perItem = array.size / items.length;
-      const drop = Math.min(items.length, Math.max(1, Math.ceil(excess / perItem)));
+      const floor = items.length > 1 ? 1 : 0;
+      const drop = Math.min(items.length - floor, Math.max(1, Math.ceil(excess / perItem)));
       const o = omitted.get(array.path) ?? { path: array.path, omittedItems: 0 };
       o.omittedItems = (o.omittedItems ?? 0) + drop;
       items.splice(items.length - drop, drop);

@@ -111,6 +111,18 @@ describe("byte budget", () => {
     expect(value.entries.length).toBe(100);
   });
 
+  it("trims inside one big item rather than dropping it whole", () => {
+    const big = {
+      resourceType: "ExplanationOfBenefit",
+      item: Array.from({ length: 200 }, (_, i) => ({ seq: i })),
+    };
+    const { value, omitted } = fitToBudget({ entries: [big, big] }, 1500);
+    expect(jsonBytes(value)).toBeLessThanOrEqual(1500);
+    expect(value.entries).toHaveLength(1);
+    expect(value.entries[0]!.item.length).toBeGreaterThan(0);
+    expect(omitted.map((o) => o.path)).toEqual(["entries", "entries[0].item"]);
+  });
+
   it("shortens a long string when no array is left", () => {
     const { value, omitted } = fitToBudget({ text: "z".repeat(5000) }, 1000);
     expect(jsonBytes(value)).toBeLessThanOrEqual(1000);
