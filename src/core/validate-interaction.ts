@@ -62,8 +62,8 @@ export function assertRoutable(platform: Platform): string {
   if (platform.baseUrl && platform.status !== "needs-registration") return platform.baseUrl;
   if (platform.baseUrl && platform.baseUrlFromEnv) return platform.baseUrl;
   const where = platform.developer_portal
-    ? ` Register at ${platform.developer_portal} to get it,`
-    : "";
+    ? `Register at ${platform.developer_portal} to get it, then set`
+    : "Set";
   const envName = `${envPrefix(platform.id)}FHIR_BASE_URL`;
   const tenantHint = platform.tenants?.length || platform.tenants_file
     ? ` Or name an organization: ${platform.id}:<tenant id>.`
@@ -72,6 +72,6 @@ export function assertRoutable(platform: Platform): string {
     "platform_unavailable",
     `Platform "${platform.key}" has no FHIR base URL configured` +
       (platform.status === "needs-registration" ? " (needs registration)." : "."),
-    { hint: `${where.trim()} then set ${envName}.${tenantHint}`.trim() },
+    { hint: `${where} ${envName}.${tenantHint}` },
   );
 }
