@@ -83,21 +83,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
       open();
       const previous = space.locks.get(name) ?? Promise.resolve();
       let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const tail = previous.then(() => held);
-      space.locks.set(name, tail);
-      // A holder that outlives its ttl no longer blocks the next caller, as in Redis and KV.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        previous,
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, ttlMs))),
-      ]);
-      clearTimeout(timer);
+      const released = new Promise<void>((resolve) => (release = resolve));
+      // Our turn ends when we release or, as in Redis and KV, when our ttl runs out.
+      const turn = previous.then(() =>
+        Promise.race([released, new Promise<void>((r) => (timer = setTimeout(r, ttlMs)))])
+      );
+      space.locks.set(name, turn);
+      await previous;
       try {
         return await fn();
       } finally {
         release();
-        if (space.locks.get(name) === tail) space.locks.delete(name);
+        clearTimeout(timer);
+        if (space.locks.get(name) === turn) space.locks.delete(name);
       }
     },
     publish(channel, message) {

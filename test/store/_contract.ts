@@ -1,0 +1,139 @@
+/**
+ * The one contract every KeyValueStore backend passes: the same assertions for memory, Deno KV
+ * and Redis. `open()` returns a new store on the SAME backing data (same memory space, KV file
+ * or Redis server), so two stores behave like two gateway instances.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { KeyValueStore } from "../../src/store/types.ts";
+
+/** How a backend's suite opens instances on shared data. */
+export interface ContractBackend {
+  open(): Promise<KeyValueStore>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Registers the contract tests for one backend. */
+export function describeStoreContract(label: string, backend: () => ContractBackend): void {
+  describe(`${label} store contract`, () => {
+    const opened: KeyValueStore[] = [];
+    const open = async () => {
+      const store = await backend().open();
+      opened.push(store);
+      return store;
+    };
+    // Each test writes under its own prefix: the backing data is shared across tests.
+    const ns = () => `t${crypto.randomUUID().slice(0, 8)}:`;
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+
+    it("stores, reads and deletes binary values", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      const bytes = Uint8Array.of(0, 1, 2, 127, 128, 255);
+      await a.set(`${p}k`, bytes);
+      expect(await b.get(`${p}k`)).toEqual(bytes);
+      expect(await a.get(`${p}missing`)).toBeUndefined();
+      await b.set(`${p}k`, Uint8Array.of(9));
+      expect(await a.get(`${p}k`)).toEqual(Uint8Array.of(9));
+      await b.delete(`${p}k`);
+      expect(await a.get(`${p}k`)).toBeUndefined();
+    });
+
+    it("removes a value once its ttl has passed", async () => {
+      const [a, p] = [await open(), ns()];
+      await a.set(`${p}short`, Uint8Array.of(1), { ttlMs: 80 });
+      await a.set(`${p}long`, Uint8Array.of(2), { ttlMs: 60_000 });
+      expect(await a.get(`${p}short`)).toEqual(Uint8Array.of(1));
+      await sleep(200);
+      expect(await a.get(`${p}short`)).toBeUndefined();
+      expect(await a.take(`${p}short`)).toBeUndefined();
+      expect(await a.list(p)).toEqual([`${p}long`]);
+      // Setting again without a ttl keeps the value for good.
+      await a.set(`${p}long`, Uint8Array.of(3));
+      expect(await a.get(`${p}long`)).toEqual(Uint8Array.of(3));
+    });
+
+    it("take hands a value to exactly one of many concurrent callers", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      await a.set(`${p}state`, Uint8Array.of(42));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).take(`${p}state`)),
+      );
+      expect(results.filter((r) => r !== undefined)).toEqual([Uint8Array.of(42)]);
+      expect(await a.get(`${p}state`)).toBeUndefined();
+    });
+
+    it("lists keys by prefix, literally", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      for (const k of ["a:1", "a:2", "ab:3", "b:1", "x*y:1", "xzy:1"]) {
+        await a.set(p + k, Uint8Array.of(1));
+      }
+      expect((await b.list(`${p}a:`)).sort()).toEqual([`${p}a:1`, `${p}a:2`]);
+      expect((await b.list(`${p}x*`)).sort()).toEqual([`${p}x*y:1`]);
+      expect(await b.list(`${p}none`)).toEqual([]);
+    });
+
+    it("withLock lets one caller at a time in, across instances", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      let active = 0;
+      let most = 0;
+      const order: number[] = [];
+      const runs = Array.from(
+        { length: 6 },
+        (_, i) =>
+          (i % 2 ? a : b).withLock(`${p}refresh`, 5_000, async () => {
+            active++;
+            most = Math.max(most, active);
+            await sleep(15);
+            order.push(i);
+            active--;
+            return i;
+          }),
+      );
+      expect((await Promise.all(runs)).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(most).toBe(1);
+      expect(order).toHaveLength(6);
+    });
+
+    it("withLock frees the lock when fn throws, and when the holder outlives its ttl", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      await expect(a.withLock(`${p}l`, 5_000, () => Promise.reject(new Error("boom"))))
+        .rejects.toThrow("boom");
+      const started = Date.now();
+      expect(await b.withLock(`${p}l`, 5_000, () => Promise.resolve("next"))).toBe("next");
+      expect(Date.now() - started).toBeLessThan(1_000);
+      // A holder that hangs past its ttl no longer blocks others.
+      let release!: () => void;
+      const hung = a.withLock(`${p}h`, 150, () => new Promise<void>((r) => (release = r)));
+      await sleep(20);
+      const t0 = Date.now();
+      await b.withLock(`${p}h`, 5_000, () => Promise.resolve());
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      release();
+      await hung;
+    });
+
+    it("publish reaches subscribers on another instance, until they unsubscribe", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      const got: string[] = [];
+      let arrived!: () => void;
+      const first = new Promise<void>((r) => (arrived = r));
+      const stop = await b.subscribe(`${p}auth`, (m) => {
+        got.push(m);
+        arrived();
+      });
+      const other: string[] = [];
+      const stopOther = await b.subscribe(`${p}other`, (m) => other.push(m));
+      await a.publish(`${p}auth`, "completed:epic");
+      await Promise.race([first, sleep(3_000)]);
+      expect(got).toEqual(["completed:epic"]);
+      expect(other).toEqual([]);
+      await stop();
+      await stopOther();
+      await a.publish(`${p}auth`, "after-unsubscribe");
+      await sleep(400);
+      expect(got).toEqual(["completed:epic"]);
+    });
+  });
+}
