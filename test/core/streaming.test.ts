@@ -65,12 +65,12 @@ describe("bodies stream between caller and platform", () => {
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({ start: (c) => (controller = c) });
     controller.enqueue(encoder.encode('{"resourceType":"Binary",'));
-    const pending = t.app.request("http://gateway.test/api/fhir/stream/Binary", {
+    const pending = Promise.resolve(t.app.request("http://gateway.test/api/fhir/stream/Binary", {
       method: "POST",
       headers: { "content-type": "application/fhir+json" },
       body,
       duplex: "half",
-    } as RequestInit);
+    } as RequestInit));
     expect(await guard(uploadStarted, "first chunk of the upload")).toContain("Binary");
     controller.enqueue(encoder.encode('"contentType":"text/plain"}'));
     controller.close();

@@ -54,10 +54,12 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-describe.each([
-  ["deno", "start"],
-  ["node", "start:node"],
-] as const)("the gateway under %s", (runtime, script) => {
+describe.each(
+  [
+    ["deno", "start"],
+    ["node", "start:node"],
+  ] as const,
+)("the gateway under %s", (runtime, script) => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
   beforeAll(async () => {
     gw = await startGateway(script);
