@@ -9,12 +9,22 @@ import { createLogger } from "./log.ts";
 import { runtimeName } from "./runtime/detect.ts";
 import { exitProcess, exitWithError, onShutdownSignal, readEnv } from "./runtime/env.ts";
 import { serve } from "./runtime/serve.ts";
+import { openStore } from "./store/open-store.ts";
 
 async function main(): Promise<void> {
   const config = parseConfig(await readEnv());
   const log = createLogger(config.logLevel);
   const { catalog, plugins } = await loadCatalogAndPlugins(config);
-  const { app } = createApp({ config, catalog, plugins, log, runtime: runtimeName });
+  const { store, vault } = await openStore(config, log);
+  const { app } = createApp({
+    config,
+    catalog,
+    plugins,
+    log,
+    vault,
+    runtime: runtimeName,
+    storeName: store.name,
+  });
   const server = await serve(app.fetch, { hostname: config.host, port: config.port });
   log.info("fhir gateway listening", {
     url: server.url,
@@ -22,10 +32,12 @@ async function main(): Promise<void> {
     runtime: runtimeName,
     platforms: catalog.all().length,
     plugins: plugins.map((p) => p.name),
+    store: store.name,
+    redirect_uri: `${config.publicUrl}/auth/callback`,
   });
   await onShutdownSignal(() => {
     log.info("shutting down");
-    server.close().finally(() => exitProcess(0));
+    server.close().then(() => store.close()).finally(() => exitProcess(0));
   });
 }
 
