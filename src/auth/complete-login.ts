@@ -17,8 +17,8 @@ const expiredState: LoginResult = {
 };
 
 /**
- * Handles the redirect back from the platform: checks `state` (single-use, bound to the
- * browser's session, unexpired), the issuer (RFC 9207), exchanges the code with the PKCE
+ * Handles the redirect back from the platform: checks `state` (single-use, unexpired, and
+ * from the browser session that started the login when it was bound to one), the issuer (RFC 9207), exchanges the code with the PKCE
  * verifier, validates the id_token when one comes, and stores tokens, scopes and launch
  * context. Tells waiting /wait calls on every instance. Bad input consumes nothing it should not.
  */
@@ -39,7 +39,7 @@ export async function completeLogin(
   }
   if (!pending) return expiredState;
   // Checked before taking: a callback replayed from another browser must not burn the state.
-  if (pending.owner !== owner) {
+  if (pending.bindToSession && pending.owner !== owner) {
     ctx.log.warn("login callback from another session", { platform: pending.platform });
     return {
       ok: false,

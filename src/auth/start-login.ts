@@ -14,19 +14,21 @@ export interface PendingLogin {
   nonce?: string;
   scopes: string[];
   returnTo?: string;
+  /** The callback must come from `owner`'s browser session (see AuthService.startLogin). */
+  bindToSession: boolean;
   createdAt: number;
 }
 
 /**
- * Begins a SMART standalone launch: PKCE S256, a fresh single-use `state` bound to `owner`
- * (10 minutes), `aud` = the FHIR base unless a plugin says otherwise, scopes
+ * Begins a SMART standalone launch: PKCE S256, a fresh single-use `state` for `owner` (10
+ * minutes; bound to the browser session too with `bindToSession`), `aud` = the FHIR base unless a plugin says otherwise, scopes
  * from the caller or the platform file through the rewriteScopes hook.
  */
 export async function startLogin(
   ctx: AuthContext,
   owner: string,
   platformRef: string,
-  options: { scopes?: string[]; returnTo?: string } = {},
+  options: { scopes?: string[]; returnTo?: string; bindToSession?: boolean } = {},
 ): Promise<{ authorizationUrl: string; platform: string; expiresAt: string }> {
   const platform = ctx.catalog.get(platformRef);
   if (platform.status === "disabled" || !platform.baseUrl) {
@@ -70,6 +72,7 @@ export async function startLogin(
     nonce,
     scopes,
     returnTo,
+    bindToSession: options.bindToSession ?? false,
     createdAt: now,
   };
   await ctx.vault.put(stateKey(state), pending, { ttlMs: loginWindowMs });

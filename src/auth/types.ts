@@ -21,11 +21,16 @@ export interface AuthStatus {
 
 /** SMART logins, as both faces use them. */
 export interface AuthService {
-  /** Begins a login: returns the platform's authorization URL (go there in a browser). */
+  /**
+   * Begins a login: returns the platform's authorization URL (go there in a browser).
+   * `bindToSession`: the callback must arrive with the cookie of `owner`'s browser session
+   * (the REST face, whose browser started the login). Without it (MCP: the user opens the URL
+   * in any browser), the secret, single-use, expiring `state` in that URL is the binding.
+   */
   startLogin(
     owner: string,
     platformRef: string,
-    options?: { scopes?: string[]; returnTo?: string },
+    options?: { scopes?: string[]; returnTo?: string; bindToSession?: boolean },
   ): Promise<{ authorizationUrl: string; platform: string; expiresAt: string }>;
   /** Resolves when the login completes (any instance), or with the current status on timeout. */
   waitForLogin(

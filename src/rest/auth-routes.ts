@@ -49,6 +49,7 @@ export function authRoutes(deps: { smart: SmartAuth; cookies: SessionCookies; lo
     const { authorizationUrl } = await smart.startLogin(owner, c.req.param("platform"), {
       scopes: scope ? scope.split(/[\s,]+/).filter(Boolean) : undefined,
       returnTo: c.req.query("return_to"),
+      bindToSession: true,
     });
     c.header("cache-control", "no-store");
     c.header("referrer-policy", "no-referrer");

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
+import type { SmartAuth } from "../../src/auth/types.ts";
 import { createCatalog } from "../../src/catalog/catalog.ts";
 import { toPlatform } from "../../src/catalog/load.ts";
 import { platformFileSchema } from "../../src/catalog/schema.ts";
@@ -35,6 +36,8 @@ export interface AuthWorld {
   responses: string[];
   /** POSTs to the token endpoint by grant type. */
   tokenGrants: string[];
+  /** The gateway's SMART module (the AuthService both faces call). */
+  auth: SmartAuth;
   /** A second gateway instance sharing the store (entries, locks, pub/sub) and keys. */
   otherInstance(): Hono;
   /** Moves the gateway's clock forward. */
@@ -108,8 +111,8 @@ export async function startAuthWorld(
     return fetch(input, init);
   };
   const plugins = await loadPlugins([builtinPluginsDir]);
-  const build = (v: Vault) =>
-    createApp({
+  const build = (v: Vault) => {
+    const built = createApp({
       config,
       catalog,
       plugins,
@@ -119,9 +122,11 @@ export async function startAuthWorld(
       fetch: countingFetch,
       runtime: "test",
       storeName: v.store.name,
-    }).app;
-  const app = build(vault);
-  let server = await serve(app.fetch, { hostname: "127.0.0.1", port });
+    });
+    return { app: built.app, auth: built.smart! };
+  };
+  const first = build(vault);
+  let server = await serve(first.app.fetch, { hostname: "127.0.0.1", port });
   const responses: string[] = [];
   const recording: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
@@ -147,14 +152,17 @@ export async function startAuthWorld(
     responses,
     tokenGrants,
     advance: (ms) => (offset += ms),
-    otherInstance: () => build(createVault(createMemoryStore({ space, now }), keyring)),
+    auth: first.auth,
+    otherInstance: () => build(createVault(createMemoryStore({ space, now }), keyring)).app,
     client: () => createHttpClient(recording),
     async restart() {
       await server.close();
       await world.store.close();
       world.store = await openStore(now);
       world.vault = createVault(world.store, keyring);
-      server = await serve(build(world.vault).fetch, { hostname: "127.0.0.1", port });
+      const next = build(world.vault);
+      world.auth = next.auth;
+      server = await serve(next.app.fetch, { hostname: "127.0.0.1", port });
     },
     async close() {
       await server.close();

@@ -122,6 +122,22 @@ describe("the callback refuses bad input and loses nothing stored", () => {
     expect(await status(owner)).toMatchObject({ state: "active" });
   });
 
+  it("lets any browser finish a login started without a browser (MCP), for its owner only", async () => {
+    const agent = await world.auth.startLogin("session:agent-owner", pid);
+    const browser = world.client(); // no gateway session at all
+    const { url } = await browser.follow(agent.authorizationUrl, {
+      stopAt: `${world.gateway}/auth/callback`,
+    });
+    const done = await page(browser, url);
+    expect(done.status).toBe(200);
+    expect(outcomeOf(done.html)).toBe("success");
+    expect(await world.auth.status("session:agent-owner", pid)).toMatchObject([{
+      state: "active",
+    }]);
+    expect(await status(browser)).toMatchObject({ state: "none" });
+    expect(browser.jar.names(new URL(world.gateway))).not.toContain("fhir_gateway_session");
+  });
+
   it("answers 400 for a return_to off this gateway, and returns to a path of it", async () => {
     const http = world.client();
     const off = await http.fetch(
