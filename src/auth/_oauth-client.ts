@@ -82,6 +82,15 @@ export function requestOptions(
   };
 }
 
+/** Options for fetching the issuer's JWKS (id_token signatures), as requestOptions. */
+export function jwksOptions(fetchFn: typeof fetch, url: string): oauth.ValidateSignatureOptions {
+  return {
+    [oauth.customFetch]: fetchFn,
+    [oauth.allowInsecureRequests]: isLoopbackHttp(url),
+    signal: AbortSignal.timeout(30_000),
+  };
+}
+
 function isLoopbackHttp(url: string): boolean {
   const u = new URL(url);
   return u.protocol === "http:" &&

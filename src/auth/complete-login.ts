@@ -4,7 +4,7 @@ import type { HookContext } from "../hooks/define-plugin.ts";
 import { VaultError } from "../store/vault-error.ts";
 import { type AuthContext, loginChannel, pendingKey, stateKey, tokensKey } from "./_context.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
-import { describeOAuthError, requestOptions, toOAuthParty } from "./_oauth-client.ts";
+import { describeOAuthError, jwksOptions, requestOptions, toOAuthParty } from "./_oauth-client.ts";
 import { withTokenHooks } from "./_token-hook.ts";
 import type { PendingLogin } from "./start-login.ts";
 import { toStatus, toTokenRecord } from "./token-record.ts";
@@ -112,12 +112,11 @@ async function exchange(
       pending.verifier,
       requestOptions(ctx.fetch, meta.token_endpoint),
     );
-    tokens = await oauth.processAuthorizationCodeResponse(
-      party.as,
-      party.client,
-      await withTokenHooks(response, ctx.hooks, hookCtx),
-      { expectedNonce: pending.nonce ?? oauth.expectNoNonce },
-    );
+    const hooked = await withTokenHooks(response, ctx.hooks, hookCtx);
+    tokens = await oauth.processAuthorizationCodeResponse(party.as, party.client, hooked, {
+      expectedNonce: pending.nonce ?? oauth.expectNoNonce,
+    });
+    if (tokens.id_token && party.as.jwks_uri) await verifyIdTokenSignature(ctx, party.as, hooked);
   } catch (err) {
     return failed("the code exchange", err);
   }
@@ -141,6 +140,27 @@ async function exchange(
     status: toStatus(platform.key, record, now),
     returnTo: pending.returnTo,
   };
+}
+
+/**
+ * Checks the id_token's signature against the issuer's JWKS (its claims, nonce included, were
+ * checked already). HMAC-signed id_tokens, which need the client secret, are not checked.
+ */
+async function verifyIdTokenSignature(
+  ctx: AuthContext,
+  as: oauth.AuthorizationServer,
+  response: Response,
+): Promise<void> {
+  try {
+    await oauth.validateApplicationLevelSignature(
+      as,
+      response,
+      jwksOptions(ctx.fetch, as.jwks_uri!),
+    );
+  } catch (err) {
+    if (err instanceof oauth.UnsupportedOperationError) return;
+    throw err;
+  }
 }
 
 /**

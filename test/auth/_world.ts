@@ -5,6 +5,7 @@ import { createCatalog } from "../../src/catalog/catalog.ts";
 import { toPlatform } from "../../src/catalog/load.ts";
 import { platformFileSchema } from "../../src/catalog/schema.ts";
 import { parseConfig } from "../../src/config.ts";
+import type { Plugin } from "../../src/hooks/define-plugin.ts";
 import { loadPlugins } from "../../src/hooks/load-plugins.ts";
 import { builtinPluginsDir } from "../../src/load-catalog.ts";
 import { createLogger } from "../../src/log.ts";
@@ -54,6 +55,8 @@ export async function startAuthWorld(
   options: {
     confidential?: boolean;
     post?: boolean;
+    /** Plugins added to the built-in ones (e.g. a tokenResponse hook). */
+    plugins?: Plugin[];
     /** Opens the gateway's store (default: memory); called again on restart(). */
     openStore?: (now: () => number) => Promise<KeyValueStore>;
   } = {},
@@ -110,7 +113,7 @@ export async function startAuthWorld(
     }
     return fetch(input, init);
   };
-  const plugins = await loadPlugins([builtinPluginsDir]);
+  const plugins = [...await loadPlugins([builtinPluginsDir]), ...options.plugins ?? []];
   const build = (v: Vault) => {
     const built = createApp({
       config,
