@@ -101,7 +101,9 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
       if (hit && hit.until > options.now()) return hit.value;
       const value = discover(platform);
       cache.set(platform.key, { value, until: options.now() + ttlMs });
-      value.catch(() => cache.delete(platform.key));
+      value.catch(() => {
+        if (cache.get(platform.key)?.value === value) cache.delete(platform.key);
+      });
       return value;
     },
   };
