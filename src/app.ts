@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps): BuiltApp {
       refreshSkewSeconds: config.refreshSkewSeconds,
       sessionIdleSeconds: config.sessionIdleSeconds,
       now: deps.now,
+      env: config.env,
     });
   const cookies = sessions && createSessionCookies({ sessions, publicUrl: config.publicUrl });
   const gateway = createGateway({

@@ -1,3 +1,4 @@
+import type * as oauth from "oauth4webapi";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
@@ -22,6 +23,10 @@ export interface AuthContext {
   refreshSkewMs: number;
   /** How long a stored login outlives its access token (the session idle time). */
   keepMs: number;
+  /** The environment snapshot, for per-platform signing keys. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Imported signing keys by platform id. */
+  clientKeys: Map<string, Promise<oauth.PrivateKey>>;
 }
 
 /** How long a login may take between /login and /callback. */

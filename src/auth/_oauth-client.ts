@@ -2,26 +2,29 @@ import * as oauth from "oauth4webapi";
 import { envPrefix, type Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
+import { privateKeyJwtAuth } from "./client-key.ts";
 
 /** What oauth4webapi needs to talk to one platform's authorization server. */
 export interface OAuthParty {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   clientAuth: oauth.ClientAuth;
-  /** Whether the client authenticates with a secret. */
+  /** Whether the client authenticates (with a secret or a signed assertion). */
   confidential: boolean;
 }
 
 /**
- * The client of the gateway at `platform`: its id (and secret) from the environment, the
- * authentication method from the platform file or else what the server supports
- * (client_secret_basic, else client_secret_post), and the server metadata with `issuer` when it is known.
+ * The client of the gateway at `platform`: its id (and secret or signing key) from the
+ * environment, the authentication method from the platform file or else what the server
+ * supports (private_key_jwt with a key, client_secret_basic, else client_secret_post), and the
+ * server metadata with `issuer` when it is known.
  */
 export function toOAuthParty(
   platform: Platform,
   meta: SmartEndpoints,
   redirectUri: string,
   issuer?: string,
+  signingKey?: oauth.PrivateKey,
 ): OAuthParty {
   const prefix = envPrefix(platform.id);
   const { clientId, clientSecret } = platform.credentials;
@@ -35,7 +38,7 @@ export function toOAuthParty(
       },
     );
   }
-  if (platform.oauth?.confidential && !clientSecret) {
+  if (platform.oauth?.confidential && !clientSecret && !signingKey) {
     throw new GatewayError(
       "platform_unavailable",
       `The platform "${platform.key}" issues only confidential clients, and no secret is set.`,
@@ -54,10 +57,14 @@ export function toOAuthParty(
     id_token_signing_alg_values_supported: meta.id_token_signing_alg_values_supported,
   };
   const client: oauth.Client = { client_id: clientId };
-  if (!clientSecret) return { as, client, clientAuth: oauth.None(), confidential: false };
   // The platform file names how the registered client authenticates; discovery, what the server can.
   const methods = platform.oauth?.token_endpoint_auth_methods ??
     meta.token_endpoint_auth_methods_supported ?? ["client_secret_basic"];
+  if (signingKey && methods.includes("private_key_jwt")) {
+    const clientAuth = privateKeyJwtAuth(signingKey, meta.token_endpoint);
+    return { as, client, clientAuth, confidential: true };
+  }
+  if (!clientSecret) return { as, client, clientAuth: oauth.None(), confidential: false };
   const clientAuth = !methods.includes("client_secret_basic") &&
       methods.includes("client_secret_post")
     ? oauth.ClientSecretPost(clientSecret)

@@ -4,7 +4,8 @@ import type { HookContext } from "../hooks/define-plugin.ts";
 import { VaultError } from "../store/vault-error.ts";
 import { type AuthContext, loginChannel, pendingKey, stateKey, tokensKey } from "./_context.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
-import { describeOAuthError, jwksOptions, requestOptions, toOAuthParty } from "./_oauth-client.ts";
+import { describeOAuthError, jwksOptions, requestOptions } from "./_oauth-client.ts";
+import { partyFor } from "./_party.ts";
 import { withTokenHooks } from "./_token-hook.ts";
 import type { PendingLogin } from "./start-login.ts";
 import { toStatus, toTokenRecord } from "./token-record.ts";
@@ -83,7 +84,7 @@ async function exchange(
   }
   const meta = await ctx.discovery.get(platform);
   const issuer = meta.issuer ?? issuerFromCallback(params, meta);
-  const party = toOAuthParty(platform, meta, ctx.redirectUri, issuer);
+  const party = await partyFor(ctx, platform, meta, issuer);
   const failed = (step: string, err: unknown): LoginResult => {
     const why = describeOAuthError(err);
     ctx.log.warn("login failed", { platform: platform.key, step, why });

@@ -2,7 +2,8 @@ import * as oauth from "oauth4webapi";
 import type { Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import { type AuthContext, tokensKey } from "./_context.ts";
-import { describeOAuthError, requestOptions, toOAuthParty } from "./_oauth-client.ts";
+import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
+import { partyFor } from "./_party.ts";
 import { withTokenHooks } from "./_token-hook.ts";
 import { isFresh, type TokenRecord, toTokenRecord } from "./token-record.ts";
 
@@ -68,7 +69,7 @@ async function refresh(
   platform: Platform,
 ): Promise<string> {
   const meta = await ctx.discovery.get(platform);
-  const party = toOAuthParty(platform, meta, ctx.redirectUri, current.issuer);
+  const party = await partyFor(ctx, platform, meta, current.issuer);
   let tokens: oauth.TokenEndpointResponse;
   try {
     const response = await oauth.refreshTokenGrantRequest(

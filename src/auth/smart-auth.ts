@@ -5,7 +5,8 @@ import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
 import type { Vault } from "../store/types.ts";
 import { type AuthContext, loginChannel, pendingKey, tokensKey } from "./_context.ts";
-import { describeOAuthError, requestOptions, toOAuthParty } from "./_oauth-client.ts";
+import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
+import { partyFor } from "./_party.ts";
 import { completeLogin } from "./complete-login.ts";
 import { createDiscovery, type Discovery } from "./discovery.ts";
 import { accessToken, loginNeeded } from "./refresh.ts";
@@ -27,6 +28,8 @@ export interface SmartAuthOptions {
   sessionIdleSeconds: number;
   now?: () => number;
   discovery?: Discovery;
+  /** The environment snapshot (per-platform signing keys); default none. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -48,6 +51,8 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     publicOrigin: new URL(options.publicUrl).origin,
     refreshSkewMs: options.refreshSkewSeconds * 1000,
     keepMs: options.sessionIdleSeconds * 1000,
+    env: options.env ?? {},
+    clientKeys: new Map(),
   };
   const { vault } = ctx;
 
@@ -111,7 +116,7 @@ async function revoke(ctx: AuthContext, platform: Platform, record: TokenRecord)
   try {
     const meta = await ctx.discovery.get(platform);
     if (!meta.revocation_endpoint) return;
-    const party = toOAuthParty(platform, meta, ctx.redirectUri, record.issuer);
+    const party = await partyFor(ctx, platform, meta, record.issuer);
     const tokens: Array<[string, string]> = [["access_token", record.accessToken]];
     if (record.refreshToken) tokens.unshift(["refresh_token", record.refreshToken]);
     for (const [hint, token] of tokens) {

@@ -4,7 +4,7 @@ import { GatewayError } from "../errors.ts";
 import type { HookContext } from "../hooks/define-plugin.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
 import { type AuthContext, loginWindowMs, pendingKey, stateKey } from "./_context.ts";
-import { toOAuthParty } from "./_oauth-client.ts";
+import { partyFor } from "./_party.ts";
 
 /** What the vault keeps between /login and /callback, under the single-use `state`. */
 export interface PendingLogin {
@@ -42,7 +42,7 @@ export async function startLogin(
     ? undefined
     : sameOriginPath(options.returnTo, ctx.publicOrigin);
   const meta = await ctx.discovery.get(platform);
-  const { client } = toOAuthParty(platform, meta, ctx.redirectUri);
+  const { client } = await partyFor(ctx, platform, meta);
   const hookCtx: HookContext = { platform, log: ctx.log, discovery: meta };
   const requested = options.scopes?.length ? options.scopes : defaultScopes(platform, meta);
   const scopes = await ctx.hooks.rewriteScopes(requested, hookCtx);
