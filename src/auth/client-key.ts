@@ -8,6 +8,12 @@ import { GatewayError } from "../errors.ts";
  * EC keys ES256/ES384 (by curve), the algorithms SMART names. Keys are not extractable.
  */
 
+/**
+ * oauth4webapi's key type. It derives CryptoKey from the runtime's `generateKey`, which Deno's
+ * overloads collapse to `never`; a WebCrypto key is what it means either way.
+ */
+type SigningKey = oauth.PrivateKey["key"];
+
 const rs384 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" } as const;
 const curves = ["P-384", "P-256"] as const;
 
@@ -36,7 +42,7 @@ export async function importClientKey(text: string, kid?: string): Promise<oauth
   for (const algorithm of attempts) {
     try {
       const key = await crypto.subtle.importKey("pkcs8", der, algorithm, false, ["sign"]);
-      return { key, kid };
+      return { key: key as SigningKey, kid };
     } catch {
       // try the next algorithm: PKCS#8 names its key type, WebCrypto wants it up front
     }
@@ -61,7 +67,7 @@ async function importJwk(text: string, kid?: string): Promise<oauth.PrivateKey> 
   const { alg: _alg, key_ops: _ops, use: _use, ...bare } = jwk;
   try {
     const key = await crypto.subtle.importKey("jwk", bare, algorithm, false, ["sign"]);
-    return { key, kid: kid ?? jwk.kid };
+    return { key: key as SigningKey, kid: kid ?? jwk.kid };
   } catch {
     throw keyError("could not be imported");
   }
