@@ -10,6 +10,9 @@ export interface SessionCookies {
   ensureOwner(c: Context): Promise<string>;
 }
 
+/** The header that carries an MCP `auth_handle` on REST calls. */
+export const authHandleHeader = "x-auth-handle";
+
 /**
  * The session cookie: httpOnly, SameSite=Lax, path /, and Secure with the `__Host-` prefix
  * whenever the gateway's public URL is https. It lives as long as the browser session; the
@@ -21,6 +24,9 @@ export function createSessionCookies(
   const secure = options.publicUrl.startsWith("https:");
   const name = secure ? "__Host-fhir_gateway_session" : "fhir_gateway_session";
   const ownerOf = async (c: Context) => {
+    // An agent names its session with the signed handle start_auth gave it (no cookie jar).
+    const handle = c.req.header(authHandleHeader);
+    if (handle) return await options.sessions.resolveHandle(handle);
     const id = getCookie(c, name);
     return id ? await options.sessions.resolve(id) : undefined;
   };

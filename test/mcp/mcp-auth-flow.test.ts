@@ -103,6 +103,32 @@ describe("agent login workflow", () => {
     expect(text(withoutHandle)).toContain("start_auth");
   });
 
+  it("a standalone agent's login finishes in a browser without a gateway cookie and serves REST through X-Auth-Handle", async () => {
+    const call = await mcp();
+    const started = ok<{ authorization_url: string; auth_handle: string }>(
+      await call("start_auth", { platform_id: pid }),
+    );
+    const browser = world.client(); // a fresh browser: no gateway session cookie
+    const { response } = await browser.follow(started.authorization_url);
+    expect(response?.status).toBe(200);
+    const waited = ok<{ status: { state: string } }>(
+      await call("wait_for_auth", { platform_id: pid, timeout_seconds: 10 }),
+    );
+    expect(waited.status.state).toBe("active");
+
+    const url = `${world.gateway}/api/fhir/${pid}/Patient/${JOHNNIE_ID}`;
+    const viaHandle = await fetch(url, { headers: { "x-auth-handle": started.auth_handle } });
+    expect(viaHandle.status).toBe(200);
+    expect((await viaHandle.json()).id).toBe(JOHNNIE_ID);
+    const anonymous = await fetch(url);
+    expect(anonymous.status).toBe(401);
+    const forged = await fetch(url, {
+      headers: { "x-auth-handle": `${started.auth_handle.slice(0, -4)}AAAA` },
+    });
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).resourceType).toBe("OperationOutcome");
+  });
+
   it("a REST login serves MCP tool calls made with that browser session", async () => {
     const http = world.client();
     const done = await login(world, http);
