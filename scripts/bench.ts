@@ -137,7 +137,7 @@ results.push({
 });
 
 // 3. Memory: a 256 MiB download streams through without being held.
-globalThis.gc?.();
+(globalThis as { gc?: () => void }).gc?.();
 const rss0 = process.memoryUsage().rss;
 let peak = rss0;
 const res = await fetch(`${server.url}/api/fhir/bench/Binary/big`);
