@@ -22,7 +22,9 @@ export function createErrorHandler(log: Logger) {
     }
     const gw = toGatewayError(err);
     if (gw.status >= 500) {
-      log.error("request failed", {
+      // A gateway fault is an error; an upstream or configuration problem is a warning.
+      const write = gw.code === "internal" ? log.error : log.warn;
+      write("request failed", {
         method: c.req.method,
         path: c.req.path,
         error_code: gw.code,
