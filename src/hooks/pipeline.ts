@@ -64,8 +64,14 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
       try {
         current = (await fn.call(p, current, ctx)) ?? current;
       } catch (err) {
+        // A GatewayError is a deliberate answer (e.g. 503 for an unfilled tenant); anything
+        // else is a bug in the plugin: name it to the caller, keep its details in the log.
+        if (err instanceof GatewayError) throw err;
         log?.error("plugin hook failed", { plugin: p.name, hook, error: String(err) });
-        throw err;
+        throw new GatewayError("internal", `Plugin "${p.name}" failed in its ${hook} hook.`, {
+          hint: "The gateway log has the details; the operator should fix or remove the plugin.",
+          cause: err,
+        });
       }
     }
     return current;

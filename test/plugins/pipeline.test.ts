@@ -67,19 +67,37 @@ describe("hook pipeline", () => {
     expect(await run(only(["type:payer"]))).toEqual([]);
   });
 
-  it("names the plugin and hook that failed in the log, and rethrows", async () => {
+  it("names the failing plugin and hook to the caller, keeping the error itself in the log", async () => {
     const lines: string[] = [];
     const broken = definePlugin({
       name: "broken",
       platforms: "*",
       beforeRequest() {
-        throw new Error("boom");
+        throw new Error("boom at secret-detail");
       },
     });
     const pipeline = createHookPipeline([broken], createLogger("error", (l) => lines.push(l)));
-    await expect(pipeline.beforeRequest(upstreamGet("https://x.example/"), ctxOf(acme)))
-      .rejects.toThrow("boom");
-    expect(lines.join("\n")).toMatch(/"plugin":"broken".*"hook":"beforeRequest"/);
+    const err = await pipeline.beforeRequest(upstreamGet("https://x.example/"), ctxOf(acme))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ status: 500, code: "internal" });
+    expect((err as GatewayError).message).toBe('Plugin "broken" failed in its beforeRequest hook.');
+    expect((err as GatewayError).message).not.toContain("secret-detail");
+    expect(lines.join("\n")).toMatch(/"plugin":"broken".*"hook":"beforeRequest".*boom/);
+  });
+
+  it("passes a GatewayError a hook throws on as it is", async () => {
+    const refusing = definePlugin({
+      name: "refusing",
+      platforms: "*",
+      beforeRequest() {
+        throw new GatewayError("platform_unavailable", "Name a tenant.");
+      },
+    });
+    const err = await createHookPipeline([refusing])
+      .beforeRequest(upstreamGet("https://x.example/"), ctxOf(acme))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, message: "Name a tenant." });
   });
 
   it("refuses a URL whose {tenant_id} no plugin could fill, saying how to name one", async () => {
