@@ -54,6 +54,8 @@ export interface BuiltApp {
   sessions?: SessionService;
   /** SMART logins: the AuthService both faces call. */
   smart?: SmartAuth;
+  /** Ends long-lived streams (MCP sessions) so the server can stop; call before closing it. */
+  close(): Promise<void>;
 }
 
 /** Builds the Hono app: one core, REST routes, health, and /auth when a vault is given. */
@@ -115,20 +117,18 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
   app.route("/api/platforms", platformRoutes(deps.catalog));
   if (smart && cookies) app.route("/auth", authRoutes({ smart, cookies, log: deps.log }));
-  app.route(
-    "/mcp",
-    mcpRoutes({
-      gateway,
-      config,
-      log: deps.log,
-      auth: smart,
-      sessions,
-      ownerOf: cookies?.ownerOf,
-      now: deps.now,
-    }).routes,
-  );
+  const mcp = mcpRoutes({
+    gateway,
+    config,
+    log: deps.log,
+    auth: smart,
+    sessions,
+    ownerOf: cookies?.ownerOf,
+    now: deps.now,
+  });
+  app.route("/mcp", mcp.routes);
   deps.mount?.(app, gateway);
   const ownerOf = deps.ownerOf ?? cookies?.ownerOf ?? (() => Promise.resolve(undefined));
   app.route("/api/fhir", fhirRoutes(gateway, ownerOf));
-  return { app, gateway, sessions, smart };
+  return { app, gateway, sessions, smart, close: () => mcp.registry.closeAll() };
 }

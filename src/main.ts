@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const { catalog, plugins } = await loadCatalogAndPlugins(config);
   const { store, vault } = await openStore(config, log);
-  const { app } = createApp({
+  const built = createApp({
     config,
     catalog,
     plugins,
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     runtime: runtimeName,
     storeName: store.name,
   });
-  const server = await serve(app.fetch, { hostname: config.host, port: config.port });
+  const server = await serve(built.app.fetch, { hostname: config.host, port: config.port });
   log.info("fhir gateway listening", {
     url: server.url,
     public_url: config.publicUrl,
@@ -37,8 +37,25 @@ async function main(): Promise<void> {
   });
   await onShutdownSignal(() => {
     log.info("shutting down");
-    server.close().then(() => store.close()).finally(() => exitProcess(0));
+    // Open MCP event streams would keep the server from closing: end them first, and give
+    // in-flight requests a bounded grace period.
+    const grace = setTimeout(() => {
+      log.warn("requests still open after the shutdown grace period; exiting anyway", {
+        seconds: shutdownGraceMs / 1000,
+      });
+      store.close().finally(() => exitProcess(0));
+    }, shutdownGraceMs);
+    built.close()
+      .then(() => server.close())
+      .then(() => store.close())
+      .catch((err: unknown) => log.error("shutdown failed", { error: String(err) }))
+      .finally(() => {
+        clearTimeout(grace);
+        exitProcess(0);
+      });
   });
 }
+
+const shutdownGraceMs = 10_000;
 
 main().catch((err: unknown) => exitWithError(err instanceof Error ? err.message : String(err)));

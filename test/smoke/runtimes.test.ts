@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FhirPeer, freePort, JOHNNIE_ID, startFhirPeer } from "../peers/fhir-server.ts";
 
@@ -13,9 +15,7 @@ afterAll(() => peer?.close());
 
 const root = new URL("../..", import.meta.url).pathname;
 
-async function startGateway(script: "start" | "start:node") {
-  const port = await freePort();
-  const dataDir = `./data/smoke-${script.replace(":", "-")}-${port}`;
+function spawnGateway(script: "start" | "start:node", port: number, dataDir: string) {
   const output: string[] = [];
   const child = spawn("npm", ["run", "--silent", script], {
     cwd: root,
@@ -31,6 +31,13 @@ async function startGateway(script: "start" | "start:node") {
   });
   child.stdout!.on("data", (d) => output.push(String(d)));
   child.stderr!.on("data", (d) => output.push(String(d)));
+  return { child, output };
+}
+
+async function startGateway(script: "start" | "start:node") {
+  const port = await freePort();
+  const dataDir = `./data/smoke-${script.replace(":", "-")}-${port}`;
+  const { child, output } = spawnGateway(script, port, dataDir);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 45_000;
   for (;;) {
@@ -45,6 +52,16 @@ async function startGateway(script: "start" | "start:node") {
     await new Promise((r) => setTimeout(r, 200));
   }
   return { url, port, child, output, dataDir };
+}
+
+/** True while any process of the group `pgid` lives (the gateway under npm). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -88,8 +105,30 @@ describe.each(
     expect(self.url.startsWith(`http://localhost:${gw.port}/api/fhir/local/Patient`)).toBe(true);
   });
 
-  it("stops on SIGTERM", async () => {
+  it("refuses a port that is taken with one clear line, no stack", async () => {
+    const second = spawnGateway(script, gw.port, gw.dataDir);
+    const code = await new Promise((r) => second.child.once("exit", r));
+    const text = second.output.join("");
+    expect(code).toBe(1);
+    expect(text).toContain(`127.0.0.1:${gw.port}: the port is already in use`);
+    expect(text).toContain("FHIR_GATEWAY_PORT");
+    expect(text).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it("stops on SIGTERM while an MCP client holds its event stream open", async () => {
+    // The SDK client opens a standalone GET event stream after initializing, as real
+    // clients do; the server must end it instead of waiting for it.
+    const client = new Client({ name: "smoke", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+    await client.listTools();
     await stop(gw.child);
-    expect(gw.child.exitCode ?? gw.child.signalCode).not.toBeNull();
-  });
+    // npm itself exits at once on SIGTERM; the gateway is the rest of the process group.
+    const deadline = Date.now() + 8_000;
+    while (groupAlive(gw.child.pid!) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(groupAlive(gw.child.pid!)).toBe(false);
+    expect(gw.output.join("")).toContain("shutting down");
+    await client.close().catch(() => {});
+  }, 30_000);
 });
