@@ -58,4 +58,15 @@ async function main(): Promise<void> {
 
 const shutdownGraceMs = 10_000;
 
-main().catch((err: unknown) => exitWithError(err instanceof Error ? err.message : String(err)));
+main().catch((err: unknown) => exitWithError(startupMessage(err)));
+
+/** Why start-up failed; a Deno permission error also says which flags to add. */
+function startupMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error) || err.name !== "NotCapable") return message;
+  return `${message}\n` +
+    "`npm start` lets Deno read only this folder and write only ./data. For platform or " +
+    "plugin folders or a data directory elsewhere, run Deno with those paths added, e.g.\n" +
+    "  npx deno run --allow-net --allow-env --allow-read=.,/srv/gateway " +
+    "--allow-write=./data,/srv/gateway/data src/main.ts";
+}
