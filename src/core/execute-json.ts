@@ -44,7 +44,10 @@ export async function executeJson(
 
 function upstreamError(status: number, body: unknown, platformRef: string): GatewayError {
   const detail = isOperationOutcome(body) ? outcomeText(body).slice(0, 500) : "";
-  const message = `The platform "${platformRef}" answered ${status}${detail ? `: ${detail}` : "."}`;
+  const end = /[.!?]$/.test(detail) ? "" : ".";
+  const message = `The platform "${platformRef}" answered ${status}${
+    detail ? `: ${detail}` : ""
+  }${end}`;
   return new GatewayError(codeFor(status), message, { status });
 }
 

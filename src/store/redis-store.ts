@@ -38,7 +38,7 @@ export async function openRedisStore(
       // keep reconnecting so a Redis restart does not take the gateway down.
       reconnectStrategy: (retries: number) =>
         !everConnected && retries >= attempts
-          ? new Error("Redis is unreachable.")
+          ? new Error("Redis is unreachable")
           : Math.min(50 * 2 ** retries, 2_000),
     },
   });

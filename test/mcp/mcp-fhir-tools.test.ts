@@ -283,6 +283,7 @@ describe("errors an agent can act on", () => {
     expect(r.isError).toBe(true);
     expect(r.structuredContent).toBeUndefined();
     expect(text(r)).toContain("404");
+    expect(text(r)).toMatch(/answered 404: .*[.!?] Check the resource type and id/);
   });
 
   it("unknown tool arguments are refused", async () => {
