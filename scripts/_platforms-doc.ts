@@ -24,7 +24,7 @@ export function renderPlatformsDoc(platforms: Platform[]): string {
     "",
     `${sorted.length} platforms: ${count("active")} active, ${count("unverified")} unverified, ` +
     `${count("needs-registration")} need registration, ${count("disabled")} disabled. ` +
-    "Statuses, adding a platform and tenants: see docs/readme/catalog.md.",
+    "Statuses, adding a platform and tenants: see [the README](../README.md#the-platform-catalog).",
     "",
   ];
   for (const type of platformTypes) {
