@@ -19,7 +19,7 @@ const keyIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 /** The key id of an entry written without one. */
 const defaultKeyId = "default";
 const generateHint =
-  "Generate a key line with `npx tsx scripts/generate-master-key.ts` (or `deno run scripts/generate-master-key.ts`).";
+  "Generate a key line with `npx tsx scripts/generate-master-key.ts` (or `npx deno run scripts/generate-master-key.ts`).";
 
 /**
  * Parses a master key setting: a comma-separated list of `kid:base64url(32 bytes)` entries,
