@@ -1,4 +1,4 @@
-import type { Platform } from "../catalog/platform.ts";
+import { type Platform, requiresAuth } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import type { UrlPurpose } from "../hooks/define-plugin.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
@@ -84,11 +84,23 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
       const found = capability && fromCapabilityStatement(capability);
       if (found) return { ...found, source: "capability-statement" };
     }
+    const addOauth = `oauth.authorize_url and oauth.token_url to ${platform.source}`;
+    if (!requiresAuth(platform)) {
+      // No oauth block: the gateway calls this platform without a login (e.g. `local`).
+      throw new GatewayError(
+        "platform_unavailable",
+        `The platform "${platform.key}" needs no login: it is reached without authorization.`,
+        {
+          hint: `Call its FHIR API directly (GET /api/fhir/${platform.key}/..., or the search ` +
+            `and read tools). To log in to it anyway, add ${addOauth}.`,
+        },
+      );
+    }
     throw new GatewayError(
       "platform_unavailable",
       `The platform "${platform.key}" publishes no SMART authorization endpoints.`,
       {
-        hint: `Add oauth.authorize_url and oauth.token_url to ${platform.source}, or check that ${
+        hint: `Add ${addOauth}, or check that ${
           base ?? "its FHIR base"
         } serves /.well-known/smart-configuration.`,
       },

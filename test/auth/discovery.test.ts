@@ -122,9 +122,23 @@ describe("SMART discovery", () => {
   });
 
   it("says what to add when a platform publishes nothing", async () => {
-    const err = await discovery().get(platform({ fhir_base_url: plain.baseUrl })).catch((e) => e);
+    const err = await discovery().get(platform({
+      fhir_base_url: plain.baseUrl,
+      oauth: { discovery_url: `${plain.baseUrl}/missing/smart-configuration` },
+    })).catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).code).toBe("platform_unavailable");
+    expect((err as GatewayError).message).toContain("publishes no SMART authorization endpoints");
+    expect((err as GatewayError).hint).toMatch(/^Add oauth.authorize_url/);
+  });
+
+  it("tells a caller that a platform without an oauth block needs no login", async () => {
+    const err = await discovery().get(platform({ fhir_base_url: plain.baseUrl })).catch((e) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).message).toBe(
+      'The platform "disco" needs no login: it is reached without authorization.',
+    );
+    expect((err as GatewayError).hint).toContain("GET /api/fhir/disco/...");
     expect((err as GatewayError).hint).toContain("oauth.authorize_url");
   });
 
