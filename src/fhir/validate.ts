@@ -11,7 +11,11 @@ export function assertResourceType(type: string): void {
   throw new GatewayError(
     "invalid_resource_type",
     `"${truncate(type)}" is not a FHIR R4 resource type.`,
-    { hint: near ? `Did you mean "${near}"?` : undefined },
+    {
+      hint: near ? `Did you mean "${near}"?` : "Resource types are case-sensitive (Patient, " +
+        "Observation, ...); the platform's CapabilityStatement (metadata, or the " +
+        "get_capabilities tool) lists the ones it serves.",
+    },
   );
 }
 

@@ -62,6 +62,12 @@ describe("every error is an OperationOutcome with the right status", () => {
     expect(body.issue[0]!.diagnostics).toContain('Did you mean "Patient"');
   });
 
+  it("400 for an unknown resource type says where the supported types are listed", async () => {
+    const { status, body } = await outcome("/api/fhir/down/Patientt");
+    expect(status).toBe(400);
+    expect(body.issue[0]!.diagnostics).toContain("get_capabilities");
+  });
+
   it("400 for an invalid id", async () => {
     const { status } = await outcome("/api/fhir/down/Patient/bad%20id!");
     expect(status).toBe(400);

@@ -20,7 +20,10 @@ export const authHandle = z
 
 export const resourceType = z
   .string()
-  .regex(/^[A-Z][A-Za-z]{1,63}$/, "must be a FHIR resource type such as Observation")
+  .regex(
+    /^[A-Z][A-Za-z]{1,63}$/,
+    "must be a FHIR resource type, capitalized as in Patient or Observation",
+  )
   .describe('FHIR resource type, e.g. "Patient", "Observation".');
 
 export const resourceId = z
