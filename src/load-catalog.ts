@@ -16,8 +16,25 @@ export const builtinPluginsDir = decodeURIComponent(
 export async function loadCatalogAndPlugins(
   config: Pick<Config, "platformDirs" | "pluginDirs" | "env">,
 ): Promise<{ catalog: Catalog; plugins: Plugin[] }> {
-  const files = await loadPlatformFiles([builtinPlatformsDir, ...config.platformDirs]);
-  const catalog = createCatalog(files.map((f) => toPlatform(f.file, f.platform, config.env)));
+  const dirs = [builtinPlatformsDir, ...config.platformDirs];
+  const files = await loadPlatformFiles(dirs);
+  const catalog = createCatalog(
+    files.map((f) => toPlatform(displayPath(f.file, dirs), f.platform, config.env)),
+  );
   const plugins = await loadPlugins([builtinPluginsDir, ...config.pluginDirs]);
   return { catalog, plugins };
+}
+
+/**
+ * How a platform file is named in messages callers may see: `platforms/epic.json` for shipped
+ * files, `<folder name>/<file>` for an operator's folder, never the server's absolute path.
+ */
+export function displayPath(file: string, dirs: string[]): string {
+  for (const dir of dirs) {
+    const prefix = dir.replace(/\/+$/, "") + "/";
+    if (!file.startsWith(prefix)) continue;
+    const folder = dir === builtinPlatformsDir ? "platforms" : prefix.split("/").at(-2) || ".";
+    return `${folder}/${file.slice(prefix.length)}`;
+  }
+  return file.split("/").slice(-2).join("/");
 }

@@ -28,6 +28,16 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Masks secrets that arrive inside free text (an upstream or plugin error message): JWTs and
+ * whatever follows "Bearer". Field names are handled by redact(); this is the second net.
+ */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, "[redacted-jwt]")
+    .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1[redacted]");
+}
+
 /** Where log lines go; tests capture them to prove no secret is written. */
 export type LogSink = (line: string, level: LogLevel) => void;
 
@@ -46,7 +56,7 @@ export function createLogger(level: LogLevel, sink: LogSink = consoleSink): Logg
       msg,
       ...(fields ? (redact(fields) as LogFields) : {}),
     });
-    sink(line, lvl);
+    sink(scrubSecrets(line), lvl);
   };
   return {
     debug: (m, f) => write("debug", m, f),
