@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AuthStatus } from "../../auth/types.ts";
 import { loginOwner, type McpContext } from "../context.ts";
+import { hints } from "../annotations.ts";
 import { defineTool, type ToolExtra, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { authHandle, platformId } from "./_fields.ts";
@@ -55,12 +56,7 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle_expires_at: z.string(),
       next_step: z.string(),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: hints.adds,
     async run(args) {
       const { owner, auth, sessions } = await loginOwner(ctx, args.auth_handle);
       const login = await auth.startLogin(owner, args.platform_id, { scopes: args.scopes });
@@ -91,12 +87,7 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: { status: statusShape, next_step: z.string().optional() },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.readsPlatform,
     async run(args, extra) {
       const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       const progress = progressSender(extra, args.timeout_seconds);
@@ -122,12 +113,7 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       "Shows whether this session is logged in to a platform (or to every platform it used), never a token.",
     input: { platform_id: platformId.optional(), auth_handle: authHandle },
     output: { logins: z.array(statusShape) },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: false,
-    },
+    annotations: hints.readsGateway,
     async run(args) {
       const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       const logins = await auth.status(owner, args.platform_id);
@@ -141,12 +127,7 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     description: "Revokes the login at the platform when it can, and forgets its tokens.",
     input: { platform_id: platformId, auth_handle: authHandle },
     output: { platform: z.string(), revoked: z.boolean() },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.replaces,
     async run(args) {
       const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       await auth.logout(owner, args.platform_id);

@@ -4,6 +4,7 @@ import { requiresAuth } from "../../catalog/platform.ts";
 import { platformTypes } from "../../catalog/schema.ts";
 import { resourceCapability, summarizeCapabilities } from "../../core/capabilities.ts";
 import { type McpContext, ownerFor } from "../context.ts";
+import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { authHandle, platformId, resourceType } from "./_fields.ts";
@@ -44,12 +45,7 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       platforms: z.array(z.looseObject({ id: z.string(), name: z.string() })),
       tenants: z.array(z.looseObject({ id: z.string(), name: z.string() })).optional(),
     },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: false,
-    },
+    annotations: hints.readsGateway,
     run(args) {
       const all = catalog.list({ type: args.type, q: args.query });
       const tenants = args.query
@@ -86,12 +82,7 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       resource: z.looseObject({ type: z.string() }).optional(),
       capability_statement: z.looseObject({}).optional(),
     },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.readsPlatform,
     async run(args) {
       const platform = catalog.get(args.platform_id).key;
       const statement = await ctx.capabilities.get(platform, await ownerFor(ctx, args.auth_handle));

@@ -3,6 +3,7 @@ import { executeJson } from "../../core/execute-json.ts";
 import { GatewayError } from "../../errors.ts";
 import { isBundle } from "../../fhir/links.ts";
 import { type McpContext, ownerFor } from "../context.ts";
+import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { bundleAnswer, pageOutput } from "./_bundle-answer.ts";
@@ -30,12 +31,7 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: { platform: z.string(), resource: z.looseObject({ resourceType: z.string() }) },
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.readsPlatform,
     async run(args) {
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       const answer = await executeJson(
@@ -70,12 +66,7 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: pageOutput,
-    annotations: {
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.readsPlatform,
     async run(args) {
       if (args.id && !args.resource_type) {
         throw new GatewayError("bad_request", "history with an id needs its resource_type too.");
@@ -117,12 +108,7 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       returned: z.number().optional(),
       entries: pageOutput.entries.optional(),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: hints.adds,
     async run(args) {
       if (args.id && !args.resource_type) {
         throw new GatewayError("bad_request", "An instance operation needs resource_type too.");

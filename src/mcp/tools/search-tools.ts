@@ -3,6 +3,7 @@ import { fromCursor } from "../../core/cursor.ts";
 import { executeJson } from "../../core/execute-json.ts";
 import { GatewayError } from "../../errors.ts";
 import { type McpContext, ownerFor } from "../context.ts";
+import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { bundleAnswer, pageOutput } from "./_bundle-answer.ts";
@@ -10,13 +11,6 @@ import { authHandle, platformId, resourceType, searchParams, toSearchParams } fr
 
 /** The most entries one page may ask for: a model reads summaries, not a data dump. */
 export const maxSearchLimit = 50;
-
-const readOnly = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-};
 
 /** search, get_next_page and count. */
 export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
@@ -45,7 +39,7 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: pageOutput,
-    annotations: readOnly,
+    annotations: hints.readsPlatform,
     async run(args) {
       const params = toSearchParams(args.params);
       params.delete("_count");
@@ -75,7 +69,7 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: pageOutput,
-    annotations: readOnly,
+    annotations: hints.readsPlatform,
     async run(args) {
       const cursor = fromCursor(args.cursor);
       const answer = await executeJson(ctx.gateway, cursor.platform, cursor.interaction, {
@@ -97,7 +91,7 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: { platform: z.string(), resource_type: z.string(), count: z.number() },
-    annotations: readOnly,
+    annotations: hints.readsPlatform,
     async run(args) {
       const params = toSearchParams(args.params);
       params.set("_summary", "count");

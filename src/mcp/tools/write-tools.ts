@@ -3,6 +3,7 @@ import { executeJson, type JsonAnswer } from "../../core/execute-json.ts";
 import { summarizeResource } from "../../core/summarize.ts";
 import { GatewayError } from "../../errors.ts";
 import { type McpContext, ownerFor } from "../context.ts";
+import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { authHandle, platformId, resourceId, resourceType } from "./_fields.ts";
@@ -63,12 +64,7 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: writeOutput,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: hints.adds,
     async run(args) {
       checkType(args.resource_type, args.resource);
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
@@ -95,12 +91,7 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: writeOutput,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.replaces,
     async run(args) {
       checkType(args.resource_type, args.resource);
       const resource = { ...args.resource, id: args.id };
@@ -134,12 +125,7 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       auth_handle: authHandle,
     },
     output: writeOutput,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: false,
-      openWorldHint: true,
-    },
+    annotations: hints.changes,
     async run(args) {
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       const a = await executeJson(
@@ -173,12 +159,7 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       id: z.string(),
       deleted: z.boolean(),
     },
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: true,
-      idempotentHint: true,
-      openWorldHint: true,
-    },
+    annotations: hints.replaces,
     async run(args) {
       const platform = ctx.gateway.catalog.get(args.platform_id).key;
       await executeJson(
