@@ -99,13 +99,12 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     },
 
     async authorization(platform, owner, opts) {
+      // No login exists for a platform without OAuth: skip the vault read on that hot path.
+      if (!requiresAuth(platform)) return undefined;
       const record = owner
         ? await vault.get<TokenRecord>(tokensKey(owner, platform.key))
         : undefined;
-      if (!owner || !record) {
-        if (requiresAuth(platform)) throw loginNeeded("not_authenticated", platform.key);
-        return undefined;
-      }
+      if (!owner || !record) throw loginNeeded("not_authenticated", platform.key);
       return `Bearer ${await accessToken(ctx, owner, platform, record, opts?.forceRefresh)}`;
     },
   };
