@@ -111,7 +111,12 @@ export function sameOriginPath(value: string, publicOrigin: string): string {
   } catch {
     url = undefined;
   }
-  if (!url || url.origin !== publicOrigin || value.startsWith("//") || value.includes("\\")) {
+  // A path that resolves to "//host" would leave the gateway as a protocol-relative Location
+  // ("/.//evil.example", "/a/..//evil.example"), so it is refused like a foreign origin.
+  if (
+    !url || url.origin !== publicOrigin || value.startsWith("//") || value.includes("\\") ||
+    url.pathname.startsWith("//")
+  ) {
     throw new GatewayError("bad_request", "return_to must be a path on this gateway.", {
       hint: `Use a relative path such as "/" or a URL starting with ${publicOrigin}/.`,
     });
