@@ -104,11 +104,18 @@ function isLoopbackHttp(url: string): boolean {
     (u.hostname === "localhost" || u.hostname === "127.0.0.1" || u.hostname === "[::1]");
 }
 
+/**
+ * An OAuth error code as RFC 6749 spells them (`invalid_grant`): lowercase words joined by
+ * underscores. Anything else is not repeated, since a platform may echo a token in `error`.
+ */
+const errorCodePattern = /^[a-z]+(?:_[a-z]+)+$/;
+
 /** A short, token-free description of an oauth4webapi failure, for pages and logs. */
 export function describeOAuthError(err: unknown): string {
-  if (err instanceof oauth.ResponseBodyError) return `the platform answered "${err.error}"`;
-  if (err instanceof oauth.AuthorizationResponseError) {
-    return `the platform answered "${err.error}"`;
+  if (err instanceof oauth.ResponseBodyError || err instanceof oauth.AuthorizationResponseError) {
+    return err.error.length <= 64 && errorCodePattern.test(err.error)
+      ? `the platform answered "${err.error}"`
+      : "the platform answered a non-standard error";
   }
   if (err instanceof oauth.WWWAuthenticateChallengeError) {
     return `the platform refused the client (${err.status})`;
