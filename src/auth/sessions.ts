@@ -38,7 +38,7 @@ export function createSessionService(options: SessionOptions): SessionService {
   const idleMs = options.idleSeconds * 1000;
   const handleKey = () => vault.signingKey("session-handle");
 
-  return {
+  const service: SessionService = {
     async create() {
       const id = toBase64Url(randomBytes(32));
       const owner = `session:${toBase64Url(randomBytes(16))}`;
@@ -65,6 +65,14 @@ export function createSessionService(options: SessionOptions): SessionService {
         await vault.put(key, { ...record, touchedAt: now() }, { ttlMs: idleMs });
       }
       return record.owner;
+    },
+    async rotate(id) {
+      const owner = await service.resolve(id);
+      if (!owner) return undefined;
+      const next = toBase64Url(randomBytes(32));
+      await vault.put(await storageKey(next), { owner, touchedAt: now() }, { ttlMs: idleMs });
+      await vault.delete(await storageKey(id));
+      return { id: next, owner };
     },
     async issueHandle(owner, ttlSeconds = defaultHandleSeconds) {
       const seconds = Math.min(Math.max(1, Math.floor(ttlSeconds)), maxHandleSeconds);
@@ -99,6 +107,7 @@ export function createSessionService(options: SessionOptions): SessionService {
       return claims.o;
     },
   };
+  return service;
 }
 
 async function storageKey(id: string): Promise<string> {

@@ -50,6 +50,11 @@ export interface SessionService {
   create(): Promise<{ id: string; owner: string }>;
   /** The owner of a live session id (and extends its idle expiry), or undefined. */
   resolve(id: string): Promise<string | undefined>;
+  /**
+   * A new id for the live session `id` (same owner), the old id ending at once; undefined when
+   * `id` names no live session. Called when a login completes, so a planted id gains nothing.
+   */
+  rotate(id: string): Promise<{ id: string; owner: string } | undefined>;
   /** A signed, expiring handle that names `owner` (for MCP's auth_handle). */
   issueHandle(owner: string, ttlSeconds?: number): Promise<{ handle: string; expiresAt: string }>;
   /** The owner a handle names; throws GatewayError "forbidden" when forged or expired. */

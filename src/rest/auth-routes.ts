@@ -24,13 +24,16 @@ export function authRoutes(deps: { smart: SmartAuth; cookies: SessionCookies; lo
     const params = new URL(c.req.url).searchParams;
     try {
       const result = await smart.completeLogin(await cookies.ownerOf(c), params);
-      if (result.ok && result.returnTo) {
-        return new Response(null, {
+      // A completed login moves the browser's session to a new id (session fixation).
+      const renewed = result.ok ? await cookies.rotate(c) : undefined;
+      const response = result.ok && result.returnTo
+        ? new Response(null, {
           status: 303,
           headers: { location: result.returnTo, "referrer-policy": "no-referrer", ...noStore },
-        });
-      }
-      return callbackPage(result);
+        })
+        : callbackPage(result);
+      if (renewed) response.headers.append("set-cookie", renewed);
+      return response;
     } catch (err) {
       const gw = toGatewayError(err);
       if (gw.code === "internal") deps.log.error("callback failed", { error: String(err) });

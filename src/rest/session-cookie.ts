@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { generateCookie, getCookie, setCookie } from "hono/cookie";
 import type { SessionService } from "../auth/types.ts";
 
 /** Reads and sets the gateway session cookie for REST routes. */
@@ -8,6 +8,11 @@ export interface SessionCookies {
   ownerOf(c: Context): Promise<string | undefined>;
   /** The caller's owner, creating a session (and its cookie) on first need. */
   ensureOwner(c: Context): Promise<string>;
+  /**
+   * When the caller's cookie names a live session, moves it to a new id (same owner) and
+   * answers the Set-Cookie value for it; undefined otherwise. Called when a login completes.
+   */
+  rotate(c: Context): Promise<string | undefined>;
 }
 
 /** The header that carries an MCP `auth_handle` on REST calls. */
@@ -23,6 +28,7 @@ export function createSessionCookies(
 ): SessionCookies {
   const secure = options.publicUrl.startsWith("https:");
   const name = secure ? "__Host-fhir_gateway_session" : "fhir_gateway_session";
+  const attributes = { httpOnly: true, sameSite: "Lax", secure, path: "/" } as const;
   const ownerOf = async (c: Context) => {
     // An agent names its session with the signed handle start_auth gave it (no cookie jar).
     const handle = c.req.header(authHandleHeader);
@@ -36,8 +42,13 @@ export function createSessionCookies(
       const owner = await ownerOf(c);
       if (owner) return owner;
       const session = await options.sessions.create();
-      setCookie(c, name, session.id, { httpOnly: true, sameSite: "Lax", secure, path: "/" });
+      setCookie(c, name, session.id, attributes);
       return session.owner;
+    },
+    async rotate(c) {
+      const id = getCookie(c, name);
+      const next = id ? await options.sessions.rotate(id) : undefined;
+      return next ? generateCookie(name, next.id, attributes) : undefined;
     },
   };
 }

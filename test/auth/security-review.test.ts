@@ -2,7 +2,7 @@ import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeOAuthError } from "../../src/auth/_oauth-client.ts";
 import { sameOriginPath } from "../../src/auth/start-login.ts";
-import { type AuthWorld, pid, startAuthWorld } from "./_world.ts";
+import { type AuthWorld, login, pid, startAuthWorld } from "./_world.ts";
 
 let world: AuthWorld;
 beforeAll(async () => {
@@ -65,5 +65,30 @@ describe("token endpoint errors", () => {
       expect(why).not.toContain(echoed);
       expect(why).toContain("non-standard error");
     }
+  });
+});
+
+describe("session fixation", () => {
+  it("a login completed in a browser rotates the session id: a planted cookie gains nothing", async () => {
+    const url = new URL(world.gateway);
+    const attacker = world.client();
+    const planted = await attacker.fetch(`${world.gateway}/auth/${pid}/login`);
+    expect(planted.status).toBe(302);
+    const cookie = attacker.jar.header(url)!;
+    expect(cookie).toMatch(/^fhir_gateway_session=/);
+
+    // The victim's browser carries the attacker's session cookie, then logs in.
+    const victim = world.client();
+    victim.jar.store(url, [`${cookie}; Path=/; HttpOnly; SameSite=Lax`]);
+    const page = await login(world, victim);
+    expect(page.status, page.html).toBe(200);
+    expect(victim.jar.header(url)).not.toBe(cookie);
+
+    const own = await victim.fetch(`${world.gateway}/auth/${pid}/status`);
+    expect(await own.json()).toMatchObject({ state: "active" });
+    const stolen = await attacker.fetch(`${world.gateway}/auth/${pid}/status`);
+    expect(await stolen.json()).toMatchObject({ state: "none", authenticated: false });
+    const read = await attacker.fetch(`${world.gateway}/api/fhir/${pid}/Patient`);
+    expect(read.status).toBe(401);
   });
 });
