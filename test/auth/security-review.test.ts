@@ -2,6 +2,10 @@ import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeOAuthError } from "../../src/auth/_oauth-client.ts";
 import { sameOriginPath } from "../../src/auth/start-login.ts";
+import { createOriginGuard } from "../../src/mcp/origin-guard.ts";
+import type { TokenRecord } from "../../src/auth/token-record.ts";
+import { JOHNNIE_ID } from "../peers/fhir-server.ts";
+import { connectClient, ok } from "../mcp/_harness.ts";
 import { type AuthWorld, login, pid, startAuthWorld } from "./_world.ts";
 
 let world: AuthWorld;
@@ -90,5 +94,94 @@ describe("session fixation", () => {
     expect(await stolen.json()).toMatchObject({ state: "none", authenticated: false });
     const read = await attacker.fetch(`${world.gateway}/api/fhir/${pid}/Patient`);
     expect(read.status).toBe(401);
+  });
+});
+
+describe("MCP origin guard", () => {
+  const guard = createOriginGuard({ publicUrl: "https://gw.example.org" });
+  const req = (host: string, origin?: string) =>
+    new Request(`http://${host}/mcp`, { headers: { host, ...(origin ? { origin } : {}) } });
+
+  it("refuses null, look-alike and userinfo origins and look-alike hosts", () => {
+    for (
+      const origin of [
+        "null",
+        "https://gw.example.org.evil.example",
+        "https://gw.example.org@evil.example",
+        "https://evil.example#gw.example.org",
+        "http://localhost.evil.example",
+        "file://",
+      ]
+    ) {
+      expect(guard(req("gw.example.org", origin)), origin).toBeDefined();
+    }
+    for (const host of ["gw.example.org.evil.example", "evil.example", "localhost.evil.example"]) {
+      expect(guard(req(host)), host).toBeDefined();
+    }
+    expect(guard(req("gw.example.org", "https://gw.example.org"))).toBeUndefined();
+    expect(guard(req("GW.example.org"))).toBeUndefined();
+  });
+});
+
+describe("no token in MCP answers or handle-named REST calls", () => {
+  it("keeps tokens out of tool results, errors and /auth/status via X-Auth-Handle", async () => {
+    const http = world.client();
+    const before = new Set(await world.vault.list("tokens:"));
+    expect((await login(world, http)).status).toBe(200);
+    const [key] = (await world.vault.list("tokens:")).filter((k) => !before.has(k));
+    const record = (await world.vault.get<TokenRecord>(key!))!;
+    const secrets = [record.accessToken, record.refreshToken].filter((s): s is string => !!s);
+    expect(secrets.length).toBe(2);
+
+    const { client } = await connectClient(world.gateway, {
+      headers: { cookie: http.jar.header(new URL(world.gateway))! },
+    });
+    const seen: string[] = [];
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      seen.push(JSON.stringify(result));
+      return result;
+    };
+    try {
+      await call("get_auth_status", {});
+      await call("read", { platform_id: pid, resource_type: "Patient", id: JOHNNIE_ID });
+      await call("search", { platform_id: pid, resource_type: "Observation", limit: 3 });
+      await call("read", { platform_id: pid, resource_type: "Patient", id: "no-such-id" });
+      const started = ok<{ auth_handle: string }>(await call("start_auth", { platform_id: pid }));
+      const status = await fetch(`${world.gateway}/auth/status`, {
+        headers: { "x-auth-handle": started.auth_handle },
+      });
+      seen.push(await status.text());
+      expect(seen.at(-1)).toContain(pid);
+      // The refresh path too: force one, then read again.
+      world.advance(3600_000);
+      await call("read", { platform_id: pid, resource_type: "Patient", id: JOHNNIE_ID });
+    } finally {
+      await client.close();
+    }
+    const after = (await world.vault.get<TokenRecord>(key!))!;
+    secrets.push(after.accessToken, ...(after.refreshToken ? [after.refreshToken] : []));
+    expect(new Set(secrets).size).toBeGreaterThanOrEqual(3);
+    for (const secret of secrets) {
+      expect(seen.filter((s) => s.includes(secret)).map((s) => s.slice(0, 200))).toEqual([]);
+      expect(world.logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
+    expect(seen.join("\n")).toContain(JOHNNIE_ID);
+  });
+});
+
+describe("callback page", () => {
+  it("escapes every dynamic value and sends a CSP that allows no script, base, form or frame", async () => {
+    const http = world.client();
+    const answer = await http.fetch(
+      `${world.gateway}/auth/callback?state=${encodeURIComponent('"><script>x</script>')}`,
+    );
+    expect(answer.status).toBe(400);
+    const csp = answer.headers.get("content-security-policy")!;
+    for (const part of ["default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) {
+      expect(csp).toContain(part);
+    }
+    expect(csp).not.toContain("script-src");
+    expect(await answer.text()).not.toContain("<script>");
   });
 });
