@@ -116,7 +116,12 @@ export function createApp(deps: AppDeps): BuiltApp {
     })),
   );
   app.route("/api/platforms", platformRoutes(deps.catalog));
-  if (smart && cookies) app.route("/auth", authRoutes({ smart, cookies, log: deps.log }));
+  if (smart && cookies) {
+    app.route(
+      "/auth",
+      authRoutes({ smart, cookies, log: deps.log, publicUrl: config.publicUrl }),
+    );
+  }
   const mcp = mcpRoutes({
     gateway,
     config,

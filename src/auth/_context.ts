@@ -15,6 +15,8 @@ export interface AuthContext {
   /** Clock in epoch milliseconds. */
   now: () => number;
   discovery: Discovery;
+  /** Public base of the gateway, without trailing slash (confirm page links). */
+  publicUrl: string;
   /** `${publicUrl}/auth/callback`: what to register at every platform. */
   redirectUri: string;
   /** Origin of the public URL, for same-origin `return_to` checks. */

@@ -8,6 +8,7 @@ import { type AuthContext, loginChannel, pendingKey, tokensKey } from "./_contex
 import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
 import { partyFor } from "./_party.ts";
 import { completeLogin } from "./complete-login.ts";
+import { peekConfirmation, takeConfirmation } from "./login-confirmation.ts";
 import { createDiscovery, type Discovery } from "./discovery.ts";
 import { accessToken, loginNeeded } from "./refresh.ts";
 import { startLogin } from "./start-login.ts";
@@ -47,6 +48,7 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     now,
     discovery: options.discovery ??
       createDiscovery({ fetch: options.fetch, hooks: options.hooks, log: options.log, now }),
+    publicUrl: options.publicUrl,
     redirectUri: `${options.publicUrl}/auth/callback`,
     publicOrigin: new URL(options.publicUrl).origin,
     refreshSkewMs: options.refreshSkewSeconds * 1000,
@@ -69,6 +71,20 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
   return {
     startLogin: (owner, ref, opts) => startLogin(ctx, owner, ref, opts),
     completeLogin: (owner, params) => completeLogin(ctx, owner, params),
+
+    async loginConfirmation(id) {
+      const record = await peekConfirmation(vault, id);
+      if (!record || Date.parse(record.expiresAt) <= now()) return undefined;
+      const { authorizationUrl, ...view } = record;
+      return { ...view, authorizationOrigin: new URL(authorizationUrl).origin };
+    },
+
+    async confirmLogin(id) {
+      const record = await takeConfirmation(vault, id);
+      if (!record || Date.parse(record.expiresAt) <= now()) return undefined;
+      ctx.log.info("agent login confirmed in a browser", { platform: record.platform });
+      return record.authorizationUrl;
+    },
 
     async status(owner, ref) {
       if (ref !== undefined) return [await statusOf(owner, ctx.catalog.get(ref).key)];

@@ -5,6 +5,8 @@ import type { HookContext } from "../hooks/define-plugin.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
 import { type AuthContext, loginWindowMs, pendingKey, stateKey } from "./_context.ts";
 import { partyFor } from "./_party.ts";
+import { newUserCode, putConfirmation } from "./login-confirmation.ts";
+import type { LoginStart } from "./types.ts";
 
 /** What the vault keeps between /login and /callback, under the single-use `state`. */
 export interface PendingLogin {
@@ -22,14 +24,15 @@ export interface PendingLogin {
 /**
  * Begins a SMART standalone launch: PKCE S256, a fresh single-use `state` for `owner` (10
  * minutes; bound to the browser session too with `bindToSession`), `aud` = the FHIR base unless a plugin says otherwise, scopes
- * from the caller or the platform file through the rewriteScopes hook.
+ * from the caller or the platform file through the rewriteScopes hook. Without
+ * `bindToSession`, answers the gateway's confirm page and a user code instead of the platform URL.
  */
 export async function startLogin(
   ctx: AuthContext,
   owner: string,
   platformRef: string,
   options: { scopes?: string[]; returnTo?: string; bindToSession?: boolean } = {},
-): Promise<{ authorizationUrl: string; platform: string; expiresAt: string }> {
+): Promise<LoginStart> {
   const platform = ctx.catalog.get(platformRef);
   if (platform.status === "disabled" || !platform.baseUrl) {
     throw new GatewayError(
@@ -82,11 +85,31 @@ export async function startLogin(
   const url = new URL(meta.authorization_endpoint);
   for (const [k, v] of params) url.searchParams.set(k, v);
   ctx.log.info("login started", { platform: platform.key, scopes: scopes.join(" ") });
-  return {
-    authorizationUrl: url.href,
+  const expiresAt = new Date(now + loginWindowMs).toISOString();
+  if (pending.bindToSession) {
+    return { authorizationUrl: url.href, platform: platform.key, expiresAt };
+  }
+  // Not bound to a browser: the user first sees the code on the gateway's confirm page.
+  const userCode = newUserCode();
+  const id = await putConfirmation(ctx.vault, {
     platform: platform.key,
-    expiresAt: new Date(now + loginWindowMs).toISOString(),
+    platformName: displayName(platform),
+    userCode,
+    authorizationUrl: url.href,
+    expiresAt,
+  }, loginWindowMs);
+  return {
+    authorizationUrl: `${ctx.publicUrl}/auth/confirm/${id}`,
+    platform: platform.key,
+    expiresAt,
+    userCode,
   };
+}
+
+/** The name people know a platform by, with the organization when the reference names one. */
+function displayName(platform: Platform): string {
+  const name = platform.display_name ?? platform.name;
+  return platform.tenant ? `${platform.tenant.name} (${name})` : name;
 }
 
 /** The scopes asked for when neither the caller nor the platform file names any. */

@@ -19,19 +19,42 @@ export interface AuthStatus {
   reason?: string;
 }
 
+/** What startLogin answers. */
+export interface LoginStart {
+  /** Where the user goes: the platform (browser logins) or the gateway's confirm page. */
+  authorizationUrl: string;
+  platform: string;
+  /** ISO time the login expires. */
+  expiresAt: string;
+  /** Agent-started logins only: the code the confirm page shows, `XXXX-XXXX`. */
+  userCode?: string;
+}
+
+/** What the confirm page of an agent-started login shows. Never holds the platform URL. */
+export interface ConfirmationView {
+  platform: string;
+  platformName: string;
+  userCode: string;
+  expiresAt: string;
+  /** Origin of the platform's authorization endpoint (the page's CSP lets the form go there). */
+  authorizationOrigin: string;
+}
+
 /** SMART logins, as both faces use them. */
 export interface AuthService {
   /**
-   * Begins a login: returns the platform's authorization URL (go there in a browser).
+   * Begins a login: returns the URL to open in a browser.
    * `bindToSession`: the callback must arrive with the cookie of `owner`'s browser session
-   * (the REST face, whose browser started the login). Without it (MCP: the user opens the URL
-   * in any browser), the secret, single-use, expiring `state` in that URL is the binding.
+   * (the REST face, whose browser started the login); the URL is the platform's authorization
+   * URL. Without it (MCP: the user opens the URL in any browser), the URL is the gateway's
+   * confirm page (`/auth/confirm/{id}`) and `userCode` is the code the user must see there
+   * before going on to the platform, so a link someone else started is not followed blindly.
    */
   startLogin(
     owner: string,
     platformRef: string,
     options?: { scopes?: string[]; returnTo?: string; bindToSession?: boolean },
-  ): Promise<{ authorizationUrl: string; platform: string; expiresAt: string }>;
+  ): Promise<LoginStart>;
   /** Resolves when the login completes (any instance), or with the current status on timeout. */
   waitForLogin(
     owner: string,
@@ -80,4 +103,8 @@ export type LoginResult =
 export interface SmartAuth extends AuthService, UpstreamAuth {
   /** Completes a login from the callback's query; `owner` is the browser's session owner. */
   completeLogin(owner: string | undefined, params: URLSearchParams): Promise<LoginResult>;
+  /** What the confirm page of an agent-started login shows, or undefined (unknown/expired). */
+  loginConfirmation(id: string): Promise<ConfirmationView | undefined>;
+  /** Uses up the confirmation `id`: the platform's authorization URL, or undefined. */
+  confirmLogin(id: string): Promise<string | undefined>;
 }

@@ -11,7 +11,7 @@ const user = (text: string) => ({
 
 const loginFirst = (p: string) =>
   `First call get_auth_status for platform "${p}"; if it is not active, call start_auth, ` +
-  "show me the authorization_url, and call wait_for_auth.";
+  "show me the authorization_url and user_code, and call wait_for_auth.";
 
 /** Prompts for common clinical and payer workflows, written as tool-by-tool plans. */
 export function registerPrompts(server: McpServer): void {

@@ -14,7 +14,7 @@ import { writeTools } from "./tools/write-tools.ts";
 const instructions = [
   "A FHIR gateway: one set of tools for many EHRs, payers and sandboxes.",
   "Start with list_platforms to find a platform_id. Platforms with auth_required need a login:",
-  "call start_auth, show the user the authorization_url, then wait_for_auth.",
+  "call start_auth, show the user the authorization_url and user_code, then wait_for_auth.",
   "search answers summaries and a next_cursor; read gives a whole resource.",
 ].join(" ");
 

@@ -52,8 +52,8 @@ export function errorResult(err: unknown, log: Logger, tool: string): CallToolRe
 export function nextStep(err: GatewayError): string {
   switch (err.code) {
     case "not_authenticated":
-      return "Not logged in to this platform: call start_auth with this platform_id, open the " +
-        "authorization_url in a browser, then call wait_for_auth.";
+      return "Not logged in to this platform: call start_auth with this platform_id, show the " +
+        "user its authorization_url and user_code, then call wait_for_auth.";
     case "session_expired":
       return "The login expired and could not be refreshed: call start_auth again, then " +
         "wait_for_auth.";

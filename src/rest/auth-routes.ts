@@ -3,6 +3,12 @@ import type { SmartAuth } from "../auth/types.ts";
 import { GatewayError, toGatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { callbackPage } from "./callback-page.ts";
+import {
+  confirmGonePage,
+  confirmPage,
+  confirmRefusedPage,
+  sameOriginPost,
+} from "./confirm-page.ts";
 import type { SessionCookies } from "./session-cookie.ts";
 
 /** The longest `/wait` holds a request open, in seconds. */
@@ -15,10 +21,31 @@ const noOwner = "anonymous";
  * `/auth`: SMART logins for browsers, as thin adapters over the SmartAuth core. JSON
  * endpoints answer OperationOutcome on errors; the callback answers an HTML page.
  */
-export function authRoutes(deps: { smart: SmartAuth; cookies: SessionCookies; log: Logger }): Hono {
+export function authRoutes(
+  deps: { smart: SmartAuth; cookies: SessionCookies; log: Logger; publicUrl: string },
+): Hono {
   const { smart, cookies } = deps;
+  const publicOrigin = new URL(deps.publicUrl).origin;
   const app = new Hono();
   const noStore = { "cache-control": "no-store" };
+
+  // Agent-started logins: the user sees the platform and code, then continues by POST.
+  const confirmPath = "/confirm/:id{[A-Za-z0-9_-]{43}}";
+  app.get(confirmPath, async (c) => {
+    const view = await smart.loginConfirmation(c.req.param("id"));
+    return view ? confirmPage(view) : confirmGonePage();
+  });
+
+  app.post(confirmPath, async (c) => {
+    // Checked before the record is used, so a cross-site POST cannot burn the link either.
+    if (!sameOriginPost(c.req.raw.headers, publicOrigin)) return confirmRefusedPage();
+    const authorizationUrl = await smart.confirmLogin(c.req.param("id"));
+    if (!authorizationUrl) return confirmGonePage();
+    return new Response(null, {
+      status: 303,
+      headers: { location: authorizationUrl, "referrer-policy": "no-referrer", ...noStore },
+    });
+  });
 
   app.get("/callback", async (c) => {
     const params = new URL(c.req.url).searchParams;

@@ -15,7 +15,12 @@ import { createMemorySpace, createMemoryStore } from "../../src/store/memory-sto
 import type { KeyValueStore, Vault } from "../../src/store/types.ts";
 import { createVault } from "../../src/store/vault.ts";
 import { type FhirPeer, freePort, startFhirPeer } from "../peers/fhir-server.ts";
-import { createHttpClient, type HttpClient } from "../peers/http-client.ts";
+import {
+  createHttpClient,
+  type FollowOptions,
+  type FollowResult,
+  type HttpClient,
+} from "../peers/http-client.ts";
 import { type SmartPeer, startSmartPeer } from "../peers/smart-server.ts";
 
 /** The platform id every auth test logs in to. */
@@ -57,6 +62,8 @@ export async function startAuthWorld(
     post?: boolean;
     /** Plugins added to the built-in ones (e.g. a tokenResponse hook). */
     plugins?: Plugin[];
+    /** The platform's `name` (default "SMART test platform"). */
+    platformName?: string;
     /** Opens the gateway's store (default: memory); called again on restart(). */
     openStore?: (now: () => number) => Promise<KeyValueStore>;
   } = {},
@@ -88,7 +95,7 @@ export async function startAuthWorld(
   const log = createLogger("debug", (line) => logLines.push(line));
   const platform = platformFileSchema.parse({
     id: pid,
-    name: "SMART test platform",
+    name: options.platformName ?? "SMART test platform",
     type: "sandbox",
     fhir_base_url: fhir.baseUrl,
     oauth: {
@@ -196,4 +203,35 @@ export async function loginKey(world: AuthWorld, http: HttpClient): Promise<stri
   const added = (await world.vault.list("tokens:")).filter((k) => !before.has(k));
   if (added.length !== 1) throw new Error(`expected one new login, found ${added.length}`);
   return added[0]!;
+}
+
+/** The headers a browser sends when the gateway's own confirm page submits its form. */
+export const sameOriginForm = (world: AuthWorld) => ({
+  origin: world.gateway,
+  "sec-fetch-site": "same-origin",
+  "content-type": "application/x-www-form-urlencoded",
+});
+
+/**
+ * Opens an agent-started login link (the confirm page) in `http`, checks the page shows
+ * `userCode`, presses Continue (a same-origin POST) and follows the redirects from there.
+ */
+export async function confirmAgentLogin(
+  world: AuthWorld,
+  http: HttpClient,
+  link: string,
+  userCode: string,
+  options: FollowOptions = {},
+): Promise<FollowResult> {
+  const page = await http.fetch(link);
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes(`id="user-code">${userCode}<`)) {
+    throw new Error(`confirm page (${page.status}) does not show ${userCode}: ${html}`);
+  }
+  const posted = await http.fetch(link, { method: "POST", headers: sameOriginForm(world) });
+  const location = posted.headers.get("location");
+  await posted.body?.cancel();
+  if (posted.status !== 303 || !location) throw new Error(`confirm POST answered ${posted.status}`);
+  const result = await http.follow(new URL(location, link), options);
+  return { ...result, redirects: [location, ...result.redirects] };
 }

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthStatus } from "../../src/auth/types.ts";
 import { JOHNNIE_ID } from "../peers/fhir-server.ts";
 import type { HttpClient } from "../peers/http-client.ts";
-import { type AuthWorld, login, loginKey, pid, startAuthWorld } from "./_world.ts";
+import {
+  type AuthWorld,
+  confirmAgentLogin,
+  login,
+  loginKey,
+  pid,
+  startAuthWorld,
+} from "./_world.ts";
 
 let world: AuthWorld;
 beforeAll(async () => {
@@ -125,9 +132,15 @@ describe("the callback refuses bad input and loses nothing stored", () => {
   it("lets any browser finish a login started without a browser (MCP), for its owner only", async () => {
     const agent = await world.auth.startLogin("session:agent-owner", pid);
     const browser = world.client(); // no gateway session at all
-    const { url } = await browser.follow(agent.authorizationUrl, {
-      stopAt: `${world.gateway}/auth/callback`,
-    });
+    const { url } = await confirmAgentLogin(
+      world,
+      browser,
+      agent.authorizationUrl,
+      agent.userCode!,
+      {
+        stopAt: `${world.gateway}/auth/callback`,
+      },
+    );
     const done = await page(browser, url);
     expect(done.status).toBe(200);
     expect(outcomeOf(done.html)).toBe("success");

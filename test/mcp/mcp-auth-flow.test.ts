@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuthWorld, login, pid, startAuthWorld } from "../auth/_world.ts";
+import { type AuthWorld, confirmAgentLogin, login, pid, startAuthWorld } from "../auth/_world.ts";
 import { JOHNNIE_ID } from "../peers/fhir-server.ts";
 import type { HttpClient } from "../peers/http-client.ts";
 import { connectClient, ok, text } from "./_harness.ts";
@@ -49,11 +49,18 @@ describe("agent login workflow", () => {
     );
     expect(before.logins[0]!.next_step).toMatch(/start_auth|wait_for_auth/);
 
-    const started = ok<{ authorization_url: string; auth_handle: string }>(
-      await call("start_auth", { platform_id: pid }),
-    );
+    const startResult = await call("start_auth", { platform_id: pid });
+    const started = ok<
+      { authorization_url: string; user_code: string; auth_handle: string; next_step: string }
+    >(startResult);
     expect(started.auth_handle).toMatch(/^h1\./);
-    expect(started.authorization_url.startsWith(world.smart.issuer)).toBe(true);
+    // The agent gets the gateway's confirm page and a code to show, not the platform's URL.
+    expect(started.authorization_url).toMatch(
+      new RegExp(`^${world.gateway}/auth/confirm/[A-Za-z0-9_-]{43}$`),
+    );
+    expect(started.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(started.next_step).toMatch(/authorization_url and user_code/);
+    expect(text(startResult)).toContain(started.user_code);
 
     const progress: number[] = [];
     const waiting = client.callTool(
@@ -61,7 +68,12 @@ describe("agent login workflow", () => {
       undefined,
       { onprogress: (p) => progress.push(p.progress), timeout: 60_000 },
     );
-    const { response } = await http.follow(started.authorization_url);
+    const { response } = await confirmAgentLogin(
+      world,
+      http,
+      started.authorization_url,
+      started.user_code,
+    );
     const page = (await response?.text()) ?? "";
     expect(response?.status, page).toBe(200);
 
@@ -105,11 +117,16 @@ describe("agent login workflow", () => {
 
   it("a standalone agent's login finishes in a browser without a gateway cookie and serves REST through X-Auth-Handle", async () => {
     const call = await mcp();
-    const started = ok<{ authorization_url: string; auth_handle: string }>(
+    const started = ok<{ authorization_url: string; user_code: string; auth_handle: string }>(
       await call("start_auth", { platform_id: pid }),
     );
     const browser = world.client(); // a fresh browser: no gateway session cookie
-    const { response } = await browser.follow(started.authorization_url);
+    const { response } = await confirmAgentLogin(
+      world,
+      browser,
+      started.authorization_url,
+      started.user_code,
+    );
     expect(response?.status).toBe(200);
     const waited = ok<{ status: { state: string } }>(
       await call("wait_for_auth", { platform_id: pid, timeout_seconds: 10 }),

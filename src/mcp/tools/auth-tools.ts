@@ -39,8 +39,9 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     name: "start_auth",
     title: "Start a SMART login",
     description:
-      "Starts a SMART on FHIR login to a platform. Show authorization_url to the user (they " +
-      "log in in their browser), then call wait_for_auth. Keep auth_handle: pass it to later " +
+      "Starts a SMART on FHIR login to a platform. Show the user both authorization_url and " +
+      "user_code: they open the URL in their browser, check that the page shows the same code, " +
+      "press Continue and log in. Then call wait_for_auth. Keep auth_handle: pass it to later " +
       "calls if the MCP connection changes.",
     input: {
       platform_id: platformId,
@@ -51,6 +52,7 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: {
       platform: z.string(),
       authorization_url: z.string(),
+      user_code: z.string().optional(),
       login_expires_at: z.string(),
       auth_handle: z.string(),
       auth_handle_expires_at: z.string(),
@@ -64,10 +66,12 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       return jsonResult({
         platform: login.platform,
         authorization_url: login.authorizationUrl,
+        ...(login.userCode ? { user_code: login.userCode } : {}),
         login_expires_at: login.expiresAt,
         auth_handle: handle.handle,
         auth_handle_expires_at: handle.expiresAt,
-        next_step: "Ask the user to open authorization_url and log in, then call wait_for_auth.",
+        next_step: "Show the user authorization_url and user_code: they open the link, " +
+          "continue only if the page shows that same code, and log in. Then call wait_for_auth.",
       }, budget);
     },
   });
