@@ -26,7 +26,7 @@ export function confirmPage(view: ConfirmationView): Response {
       "If someone sent you this link, or the code differs, close this page: whoever started the " +
       "login would get access to your records.",
       `<form method="post"><button type="submit">Continue to ${name}</button></form>`,
-      `This link works once and expires at ${escapeHtml(view.expiresAt)}.`,
+      `This link works once and expires at ${escapeHtml(readableUtc(view.expiresAt))}.`,
     ],
     status: 200,
     headers: pageHeaders({ formAction, referrerPolicy: "same-origin" }),
@@ -70,4 +70,10 @@ export function sameOriginPost(headers: Headers, publicOrigin: string): boolean 
   if (site !== null && site !== "same-origin") return false;
   const origin = headers.get("origin");
   return origin === null || origin.toLowerCase() === publicOrigin.toLowerCase();
+}
+
+/** "2026-11-28T22:41:08.248Z" -> "22:41 UTC on 2026-11-28"; anything else as it is. */
+function readableUtc(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[2]} UTC on ${m[1]}` : iso;
 }

@@ -55,3 +55,27 @@ it("logs in with a real browser and lands on the success page", async () => {
   expect(api?.status()).toBe(200);
   expect(JSON.parse(await api!.text())).toMatchObject({ resourceType: "Patient", id: JOHNNIE_ID });
 }, 60_000);
+
+it(
+  "confirms an agent-started login in a real browser: code page, Continue, platform, success",
+  async () => {
+    // As start_auth does it: a login for an agent's owner, not bound to this browser.
+    const owner = "session:agent-in-browser-test";
+    const started = await world.auth.startLogin(owner, pid);
+    expect(started.userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    const page = await browser.newPage();
+    await page.goto(started.authorizationUrl);
+    expect(await page.textContent("#user-code")).toBe(started.userCode);
+    await page.screenshot({ path: join("test-results", "auth-agent-confirm.png") });
+    // Chromium applies the page's CSP (form-action) and sends Origin on the POST for real.
+    await Promise.all([
+      page.waitForURL(`${world.gateway}/auth/callback?**`),
+      page.locator("form button, form input[type=submit]").first().click(),
+    ]);
+    const heading = page.locator("#result");
+    await expect.poll(() => heading.getAttribute("data-outcome")).toBe("success");
+    const [status] = await world.auth.status(owner, pid);
+    expect(status).toMatchObject({ state: "active", patient: JOHNNIE_ID });
+  },
+  60_000,
+);
