@@ -1,7 +1,9 @@
 import type { AuthService, SessionService } from "../auth/types.ts";
 import type { CapabilityCache } from "../core/capabilities.ts";
-import type { Gateway } from "../core/gateway.ts";
+import { executeJson, type JsonAnswer } from "../core/execute-json.ts";
+import type { CallOptions, Gateway } from "../core/gateway.ts";
 import { GatewayError } from "../errors.ts";
+import type { FhirInteraction } from "../fhir/interaction.ts";
 import type { Logger } from "../log.ts";
 
 /** What every tool, resource and prompt of one MCP session works with. */
@@ -75,4 +77,20 @@ export async function loginOwner(
     });
   }
   return { owner, auth: ctx.auth, sessions: ctx.sessions };
+}
+
+/**
+ * Runs one FHIR interaction for a tool call through the core: resolves the platform reference
+ * to its key, the caller's owner (session or auth_handle), and reads the JSON answer.
+ */
+export async function runFhir(
+  ctx: McpContext,
+  args: { platform_id: string; auth_handle?: string },
+  interaction: FhirInteraction,
+  options: Omit<CallOptions, "owner"> = {},
+): Promise<{ platform: string; answer: JsonAnswer }> {
+  const platform = ctx.gateway.catalog.get(args.platform_id).key;
+  const owner = await ownerFor(ctx, args.auth_handle);
+  const answer = await executeJson(ctx.gateway, platform, interaction, { ...options, owner });
+  return { platform, answer };
 }

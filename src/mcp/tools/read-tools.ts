@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { executeJson } from "../../core/execute-json.ts";
 import { GatewayError } from "../../errors.ts";
 import { isBundle } from "../../fhir/links.ts";
-import { type McpContext, ownerFor } from "../context.ts";
+import { type McpContext, runFhir } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -33,14 +32,12 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: { platform: z.string(), resource: z.looseObject({ resourceType: z.string() }) },
     annotations: hints.readsPlatform,
     async run(args) {
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const answer = await executeJson(
-        ctx.gateway,
-        platform,
+      const { platform, answer } = await runFhir(
+        ctx,
+        args,
         args.version_id
           ? { kind: "vread", type: args.resource_type, id: args.id, versionId: args.version_id }
           : { kind: "read", type: args.resource_type, id: args.id },
-        { owner: await ownerFor(ctx, args.auth_handle) },
       );
       return jsonResult({ platform, resource: answer.body as Record<string, unknown> }, {
         maxBytes: ctx.maxResponseBytes,
@@ -73,13 +70,12 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       }
       const params = new URLSearchParams({ _count: String(args.limit) });
       if (args.since) params.set("_since", args.since);
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const answer = await executeJson(
-        ctx.gateway,
-        platform,
-        { kind: "history", type: args.resource_type, id: args.id, params },
-        { owner: await ownerFor(ctx, args.auth_handle) },
-      );
+      const { platform, answer } = await runFhir(ctx, args, {
+        kind: "history",
+        type: args.resource_type,
+        id: args.id,
+        params,
+      });
       return bundleAnswer(ctx, platform, answer.body, args.full);
     },
   });
@@ -113,7 +109,6 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       if (args.id && !args.resource_type) {
         throw new GatewayError("bad_request", "An instance operation needs resource_type too.");
       }
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
       const params = toSearchParams(args.params);
       const base = {
         kind: "operation",
@@ -122,13 +117,12 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
         id: args.id,
         params,
       } as const;
-      const answer = await executeJson(
-        ctx.gateway,
-        platform,
+      const { platform, answer } = await runFhir(
+        ctx,
+        args,
         args.input
           ? { ...base, method: "POST", body: JSON.stringify(args.input) }
           : { ...base, method: "GET" },
-        { owner: await ownerFor(ctx, args.auth_handle) },
       );
       if (isBundle(answer.body)) return bundleAnswer(ctx, platform, answer.body, args.full);
       return jsonResult({ platform, result: (answer.body ?? {}) as Record<string, unknown> }, {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { fromCursor } from "../../core/cursor.ts";
 import { executeJson } from "../../core/execute-json.ts";
 import { GatewayError } from "../../errors.ts";
-import { type McpContext, ownerFor } from "../context.ts";
+import { type McpContext, ownerFor, runFhir } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -48,13 +48,11 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       for (const v of args.revinclude ?? []) params.append("_revinclude", v);
       if (args.sort) params.set("_sort", args.sort);
       params.set("_count", String(args.limit));
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const answer = await executeJson(
-        ctx.gateway,
-        platform,
-        { kind: "search", type: args.resource_type, params },
-        { owner: await ownerFor(ctx, args.auth_handle) },
-      );
+      const { platform, answer } = await runFhir(ctx, args, {
+        kind: "search",
+        type: args.resource_type,
+        params,
+      });
       return bundleAnswer(ctx, platform, answer.body, args.full);
     },
   });
@@ -97,13 +95,11 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       params.set("_summary", "count");
       // Some servers (Medplum) report a total only when asked for an accurate one.
       params.set("_total", "accurate");
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const answer = await executeJson(
-        ctx.gateway,
-        platform,
-        { kind: "search", type: args.resource_type, params },
-        { owner: await ownerFor(ctx, args.auth_handle) },
-      );
+      const { platform, answer } = await runFhir(ctx, args, {
+        kind: "search",
+        type: args.resource_type,
+        params,
+      });
       const total = (answer.body as { total?: unknown } | undefined)?.total;
       if (typeof total !== "number") {
         throw new GatewayError("upstream_error", `The platform "${platform}" reported no total.`, {

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { executeJson, type JsonAnswer } from "../../core/execute-json.ts";
+import type { JsonAnswer } from "../../core/execute-json.ts";
 import { summarizeResource } from "../../core/summarize.ts";
 import { GatewayError } from "../../errors.ts";
-import { type McpContext, ownerFor } from "../context.ts";
+import { type McpContext, runFhir } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -67,13 +67,11 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     annotations: hints.adds,
     async run(args) {
       checkType(args.resource_type, args.resource);
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const a = await executeJson(
-        ctx.gateway,
-        platform,
-        { kind: "create", type: args.resource_type, body: JSON.stringify(args.resource) },
-        { owner: await ownerFor(ctx, args.auth_handle) },
-      );
+      const { platform, answer: a } = await runFhir(ctx, args, {
+        kind: "create",
+        type: args.resource_type,
+        body: JSON.stringify(args.resource),
+      });
       return answer(platform, args.resource_type, a);
     },
   });
@@ -95,13 +93,12 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     async run(args) {
       checkType(args.resource_type, args.resource);
       const resource = { ...args.resource, id: args.id };
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const a = await executeJson(
-        ctx.gateway,
-        platform,
-        { kind: "update", type: args.resource_type, id: args.id, body: JSON.stringify(resource) },
-        { owner: await ownerFor(ctx, args.auth_handle), headers: headersFor(args.if_match) },
-      );
+      const { platform, answer: a } = await runFhir(ctx, args, {
+        kind: "update",
+        type: args.resource_type,
+        id: args.id,
+        body: JSON.stringify(resource),
+      }, { headers: headersFor(args.if_match) });
       return answer(platform, args.resource_type, a, args.id);
     },
   });
@@ -127,16 +124,11 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: writeOutput,
     annotations: hints.changes,
     async run(args) {
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      const a = await executeJson(
-        ctx.gateway,
-        platform,
+      const { platform, answer: a } = await runFhir(
+        ctx,
+        args,
         { kind: "patch", type: args.resource_type, id: args.id, body: JSON.stringify(args.patch) },
-        {
-          owner: await ownerFor(ctx, args.auth_handle),
-          contentType: "application/json-patch+json",
-          headers: headersFor(args.if_match),
-        },
+        { contentType: "application/json-patch+json", headers: headersFor(args.if_match) },
       );
       return answer(platform, args.resource_type, a, args.id);
     },
@@ -161,13 +153,11 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     },
     annotations: hints.replaces,
     async run(args) {
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      await executeJson(
-        ctx.gateway,
-        platform,
-        { kind: "delete", type: args.resource_type, id: args.id },
-        { owner: await ownerFor(ctx, args.auth_handle) },
-      );
+      const { platform } = await runFhir(ctx, args, {
+        kind: "delete",
+        type: args.resource_type,
+        id: args.id,
+      });
       return jsonResult(
         { platform, resource_type: args.resource_type, id: args.id, deleted: true },
         { maxBytes: ctx.maxResponseBytes, howToGetMore: "" },
