@@ -1,4 +1,5 @@
-import { type Kv, type KvKey, openKv } from "../runtime/kv.ts";
+import { type Kv, type KvEntry, type KvKey, openKv } from "../runtime/kv.ts";
+import { fromUtf8, utf8 } from "./_bytes.ts";
 import { busyRetryingKv } from "./_kv-busy.ts";
 import { decodeKvValue, encodeKvValue } from "./_kv-entry.ts";
 import { withKvLock } from "./_kv-lock.ts";
@@ -29,7 +30,8 @@ export async function openKvStore(
  * A KeyValueStore over a Deno KV database: natively under Deno, `@deno/kv` under Node, the
  * same file either way. Values are kept as raw bytes with their expiry (see _kv-entry.ts);
  * KV's `expireIn` removes them eventually and reads drop them at once. Keys live under
- * `["fhir-gateway", "v", key]`; locks and channels under their own parts.
+ * `["fhir-gateway", "v", key]`; counters, locks and channels under their own parts.
+ * Compare-and-set uses KV versionstamps (an atomic check).
  */
 export function createKvStore(kv: Kv, options: KvStoreOptions = {}): KeyValueStore {
   const now = options.now ?? Date.now;
@@ -37,27 +39,35 @@ export function createKvStore(kv: Kv, options: KvStoreOptions = {}): KeyValueSto
   const dataKey = (key: string): KvKey => [root, "v", key];
   const subscriptions = new Set<() => Promise<void>>();
 
-  /** The live value at `key` with its versionstamp; removes it when expired. */
+  /** The raw entry at `key` and, when it is live, its value and expiry. */
   const read = async (key: string) => {
     const entry = await kv.get(dataKey(key));
-    if (entry.versionstamp === null) return undefined;
+    if (entry.versionstamp === null) return { entry, live: undefined };
     const decoded = decodeKvValue(entry.value);
-    if (decoded?.expiresAt !== undefined && decoded.expiresAt <= now()) {
-      await kv.atomic().check(entry).delete(entry.key).commit();
-      return undefined;
+    if (!decoded || (decoded.expiresAt !== undefined && decoded.expiresAt <= now())) {
+      return { entry, live: undefined };
     }
-    return decoded && { value: decoded.value, versionstamp: entry.versionstamp };
+    return { entry, live: { ...decoded, version: entry.versionstamp } };
+  };
+  const expiry = (ttlMs: number | undefined) => ({
+    at: ttlMs === undefined ? undefined : now() + ttlMs,
+    options: ttlMs === undefined ? undefined : { expireIn: Math.max(1, ttlMs) },
+  });
+  /** Deletes an expired entry, unless someone rewrote it meanwhile. */
+  const dropIfStale = async (entry: KvEntry) => {
+    if (entry.versionstamp !== null) await kv.atomic().check(entry).delete(entry.key).commit();
   };
 
   return {
     name: "kv",
     async get(key) {
-      return (await read(key))?.value;
+      const { entry, live } = await read(key);
+      if (!live) await dropIfStale(entry);
+      return live?.value;
     },
     async set(key, value, opts) {
-      const ttlMs = opts?.ttlMs;
-      const stored = encodeKvValue(value, ttlMs === undefined ? undefined : now() + ttlMs);
-      await kv.set(dataKey(key), stored, ttlMs === undefined ? undefined : { expireIn: ttlMs });
+      const { at, options: kvOptions } = expiry(opts?.ttlMs);
+      await kv.set(dataKey(key), encodeKvValue(value, at), kvOptions);
     },
     async delete(key) {
       await kv.delete(dataKey(key));
@@ -65,13 +75,10 @@ export function createKvStore(kv: Kv, options: KvStoreOptions = {}): KeyValueSto
     async take(key) {
       // Read, then delete only if nobody changed it since: one caller wins, others retry.
       for (;;) {
-        const current = await read(key);
-        if (!current) return undefined;
-        const { ok } = await kv.atomic()
-          .check({ key: dataKey(key), versionstamp: current.versionstamp })
-          .delete(dataKey(key))
-          .commit();
-        if (ok) return current.value;
+        const { entry, live } = await read(key);
+        if (!live) return undefined;
+        const { ok } = await kv.atomic().check(entry).delete(entry.key).commit();
+        if (ok) return live.value;
       }
     },
     async list(prefix) {
@@ -88,25 +95,62 @@ export function createKvStore(kv: Kv, options: KvStoreOptions = {}): KeyValueSto
       }
       return keys;
     },
+    async getVersioned(key) {
+      const { live } = await read(key);
+      return live && { value: live.value, version: live.version, expiresAt: live.expiresAt };
+    },
+    async setIf(key, version, value, opts) {
+      const { entry, live } = await read(key);
+      if ((live?.version ?? null) !== version) return false;
+      const { at, options: kvOptions } = expiry(opts?.ttlMs);
+      // An expired entry still has a versionstamp: check against what is really there.
+      const { ok } = await kv.atomic()
+        .check({ key: entry.key, versionstamp: entry.versionstamp })
+        .set(entry.key, encodeKvValue(value, at), kvOptions)
+        .commit();
+      return ok;
+    },
+    async increment(key, ttlMs) {
+      const counterKey: KvKey = [root, "counter", key];
+      for (;;) {
+        const entry = await kv.get(counterKey);
+        const decoded = entry.versionstamp === null ? undefined : decodeKvValue(entry.value);
+        const at = now();
+        const running = decoded?.expiresAt !== undefined && decoded.expiresAt > at;
+        const count = running ? Number(fromUtf8(decoded.value)) + 1 : 1;
+        const expiresAt = running ? decoded.expiresAt! : at + ttlMs;
+        const { ok } = await kv.atomic()
+          .check({ key: counterKey, versionstamp: entry.versionstamp })
+          .set(counterKey, encodeKvValue(utf8(String(count)), expiresAt), {
+            expireIn: Math.max(1, expiresAt - at),
+          })
+          .commit();
+        if (ok) return count;
+      }
+    },
     withLock(name, ttlMs, fn) {
-      return withKvLock(kv, [root, "lock", name], name, ttlMs, now, fn);
+      return withKvLock(kv, [root, "lock", name], name, ttlMs, fn);
     },
     async publish(channel, message) {
       await kvPublish(kv, [root, "channel", channel], message);
     },
     async subscribe(channel, onMessage) {
-      const stop = await kvSubscribe(
-        kv,
-        [root, "channel", channel],
-        pollMs,
-        onMessage,
-      );
+      const stop = await kvSubscribe(kv, [root, "channel", channel], pollMs, onMessage);
       const unsubscribe = async () => {
         subscriptions.delete(unsubscribe);
         await stop();
       };
       subscriptions.add(unsubscribe);
       return unsubscribe;
+    },
+    async ping() {
+      const started = Date.now();
+      try {
+        await kv.get([root, "ping"]);
+        return { ok: true, latencyMs: Date.now() - started };
+      } catch (err) {
+        return { ok: false, latencyMs: Date.now() - started, error: String(err).slice(0, 200) };
+      }
     },
     async close() {
       await Promise.all([...subscriptions].map((stop) => stop()));

@@ -1,7 +1,9 @@
 import { createClient } from "redis";
 import type { Logger } from "../log.ts";
 import { fromBase64Url, toBase64Url } from "./_bytes.ts";
-import { lockToken, retryUntil } from "./_lock-wait.ts";
+import { lockToken, retryUntil, runHolding } from "./_lock-wait.ts";
+import { redisScripts } from "./_redis-scripts.ts";
+import { StoreUnavailableError } from "./store-error.ts";
 import type { KeyValueStore } from "./types.ts";
 
 /** Options of the Redis store. */
@@ -11,16 +13,20 @@ export interface RedisStoreOptions {
   log?: Logger;
   /** Connection attempts before start-up gives up (default 5). */
   connectAttempts?: number;
+  /**
+   * How long one command may take before it fails with StoreUnavailableError (default
+   * 2000 ms). While Redis is unreachable, commands fail at once instead of queueing.
+   */
+  commandTimeoutMs?: number;
 }
-
-/** Deletes the lock only while it still holds our token, so a late holder cannot free another's. */
-const releaseScript =
-  'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end';
 
 /**
  * A KeyValueStore on Redis (node-redis v5; works under Node and Deno). Values are base64url
- * strings with PX expiry; take is GETDEL; locks are SET NX PX with a random token and a
- * compare-and-delete release; pub/sub runs on a second connection made on first subscribe.
+ * strings with PX expiry; take is GETDEL; compare-and-set, counters and lock renewal are Lua
+ * scripts (atomic on the server); locks are SET NX PX with a random token. Pub/sub runs on a
+ * second connection made on first subscribe. Every command is bounded: no offline queue and a
+ * command timeout, so a Redis outage answers StoreUnavailableError (503) within
+ * `commandTimeoutMs`, and the client keeps reconnecting so the gateway recovers by itself.
  * Resolves once connected; rejects with a clear message when Redis cannot be reached.
  */
 export async function openRedisStore(
@@ -29,17 +35,20 @@ export async function openRedisStore(
 ): Promise<KeyValueStore> {
   const prefix = options.prefix ?? "fhir-gateway:";
   const attempts = options.connectAttempts ?? 5;
+  const timeoutMs = options.commandTimeoutMs ?? 2_000;
   let everConnected = false;
   const client = createClient({
     url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: timeoutMs },
     socket: {
-      connectTimeout: 5_000,
+      connectTimeout: Math.max(timeoutMs, 1_000),
       // Before the first connection, give up soon (start-up should fail clearly); after it,
       // keep reconnecting so a Redis restart does not take the gateway down.
       reconnectStrategy: (retries: number) =>
         !everConnected && retries >= attempts
           ? new Error("Redis is unreachable")
-          : Math.min(50 * 2 ** retries, 2_000),
+          : Math.min(50 * 2 ** retries, 1_000),
     },
   });
   let lastError = "";
@@ -48,7 +57,10 @@ export async function openRedisStore(
     if (message !== lastError) options.log?.warn("redis connection error", { error: message });
     lastError = message;
   });
-  client.on("ready", () => (lastError = ""));
+  client.on("ready", () => {
+    if (lastError) options.log?.info("redis connection restored");
+    lastError = "";
+  });
   try {
     await client.connect();
   } catch (err) {
@@ -60,51 +72,89 @@ export async function openRedisStore(
   everConnected = true;
   let subscriber: Promise<ReturnType<typeof client.duplicate>> | undefined;
 
+  /** Runs one command, bounded by the timeout; any failure becomes StoreUnavailableError. */
+  const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timed out")), timeoutMs + 250);
+    });
+    try {
+      return await Promise.race([run(), late]);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StoreUnavailableError(operation, reason.slice(0, 200), err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const k = (key: string) => prefix + key;
   const decode = (value: string | null) =>
     value === null ? undefined : (fromBase64Url(value) ?? new Uint8Array());
+  const px = (ttlMs: number) => String(Math.max(1, Math.ceil(ttlMs)));
+  const evalScript = (script: string, keys: string[], args: string[]) =>
+    guard("script", () => client.eval(script, { keys, arguments: args }));
 
   return {
     name: "redis",
-    async get(key) {
-      return decode(await client.get(k(key)));
-    },
+    get: (key) => guard("get", async () => decode(await client.get(k(key)))),
     async set(key, value, opts) {
       const expiration = opts?.ttlMs === undefined
         ? undefined
         : { type: "PX" as const, value: Math.max(1, Math.ceil(opts.ttlMs)) };
-      await client.set(k(key), toBase64Url(value), { expiration });
+      await guard("set", () => client.set(k(key), toBase64Url(value), { expiration }));
     },
     async delete(key) {
-      await client.del(k(key));
+      await guard("delete", () => client.del(k(key)));
     },
-    async take(key) {
-      return decode(await client.getDel(k(key)));
+    take: (key) => guard("take", async () => decode(await client.getDel(k(key)))),
+    list: (match) =>
+      guard("list", async () => {
+        const keys: string[] = [];
+        const pattern = k(match).replace(/[*?[\]\\]/g, "\\$&") + "*";
+        for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 200 })) {
+          for (const key of batch) keys.push(String(key).slice(prefix.length));
+        }
+        return [...new Set(keys)].sort();
+      }),
+    async getVersioned(key) {
+      const reply = await evalScript(redisScripts.getVersioned, [k(key)], []);
+      if (!Array.isArray(reply)) return undefined;
+      const [value, version, pttl] = reply as [string, string, number];
+      return {
+        value: decode(value)!,
+        version,
+        expiresAt: pttl >= 0 ? Date.now() + pttl : undefined,
+      };
     },
-    async list(match) {
-      const keys: string[] = [];
-      const pattern = k(match).replace(/[*?[\]\\]/g, "\\$&") + "*";
-      for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 200 })) {
-        for (const key of batch) keys.push(String(key).slice(prefix.length));
-      }
-      return [...new Set(keys)].sort();
+    async setIf(key, version, value, opts) {
+      const ttl = opts?.ttlMs === undefined ? "" : px(opts.ttlMs);
+      const args = [version ?? "", toBase64Url(value), ttl];
+      return (await evalScript(redisScripts.setIf, [k(key)], args)) === 1;
+    },
+    async increment(key, ttlMs) {
+      return Number(await evalScript(redisScripts.increment, [k(`counter:${key}`)], [px(ttlMs)]));
     },
     async withLock(name, ttlMs, fn) {
       const lockKey = k(`lock:${name}`);
       const token = lockToken();
-      const px = { type: "PX" as const, value: Math.max(1, Math.ceil(ttlMs)) };
       await retryUntil(name, ttlMs + 30_000, async () => {
-        const ok = await client.set(lockKey, token, { condition: "NX", expiration: px });
+        const expiration = { type: "PX" as const, value: Math.max(1, Math.ceil(ttlMs)) };
+        const ok = await guard(
+          "lock",
+          () => client.set(lockKey, token, { condition: "NX", expiration }),
+        );
         return ok === "OK";
       });
-      try {
-        return await fn();
-      } finally {
-        await client.eval(releaseScript, { keys: [lockKey], arguments: [token] });
-      }
+      return await runHolding(ttlMs, {
+        renew: async () =>
+          (await evalScript(redisScripts.renew, [lockKey], [token, px(ttlMs)])) === 1,
+        release: async () => {
+          await evalScript(redisScripts.release, [lockKey], [token]);
+        },
+      }, fn);
     },
     async publish(channel, message) {
-      await client.publish(k(`channel:${channel}`), message);
+      await guard("publish", () => client.publish(k(`channel:${channel}`), message));
     },
     async subscribe(channel, onMessage) {
       subscriber ??= (async () => {
@@ -112,13 +162,29 @@ export async function openRedisStore(
         connection.on("error", () => {}); // reported once through the main client
         await connection.connect();
         return connection;
-      })();
-      const sub = await subscriber;
+      })().catch((err) => {
+        subscriber = undefined;
+        throw err;
+      });
+      const sub = await guard("subscribe", () => subscriber!);
       const listener = (message: string) => onMessage(message);
-      await sub.subscribe(k(`channel:${channel}`), listener);
+      await guard("subscribe", () => sub.subscribe(k(`channel:${channel}`), listener));
       return async () => {
-        if (sub.isOpen) await sub.unsubscribe(k(`channel:${channel}`), listener);
+        if (sub.isReady) {
+          await guard("unsubscribe", () => sub.unsubscribe(k(`channel:${channel}`), listener))
+            .catch(() => {});
+        }
       };
+    },
+    async ping() {
+      const started = Date.now();
+      try {
+        await guard("ping", () => client.ping());
+        return { ok: true, latencyMs: Date.now() - started };
+      } catch (err) {
+        const reason = err instanceof StoreUnavailableError ? err.reason : String(err);
+        return { ok: false, latencyMs: Date.now() - started, error: reason };
+      }
     },
     async close() {
       const sub = await subscriber?.catch(() => undefined);

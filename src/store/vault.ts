@@ -9,10 +9,15 @@ const hkdfSalt = utf8("fhir-gateway/vault");
 /**
  * Sealed JSON storage over `store`. Each value is encrypted with AES-256-GCM under a key
  * derived by HKDF-SHA-256 from a master key; the newest master key (the first in the ring)
- * seals, every configured key opens (rotation). The storage key is the AAD, so a value moved to
+ * seals, every configured key opens (rotation); `reseal` moves a value to the newest key. The storage key is the AAD, so a value moved to
  * another key fails to open. A value that fails to open throws VaultError and stays stored.
  */
-export function createVault(store: KeyValueStore, keyring: MasterKeyring): Vault {
+export function createVault(
+  store: KeyValueStore,
+  keyring: MasterKeyring,
+  options: { now?: () => number } = {},
+): Vault {
+  const now = options.now ?? Date.now;
   const masters = new Map(keyring.keys.map((k) => [k.id, k.bytes]));
   const newest = keyring.keys[0];
   const derived = new Map<string, Promise<CryptoKey>>();
@@ -77,6 +82,15 @@ export function createVault(store: KeyValueStore, keyring: MasterKeyring): Vault
     }
   };
 
+  const isSealed = (bytes: Uint8Array) => {
+    try {
+      parseSealed(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   return {
     store,
     async put(key, value, options) {
@@ -85,6 +99,13 @@ export function createVault(store: KeyValueStore, keyring: MasterKeyring): Vault
     async get<T>(key: string) {
       const bytes = await store.get(key);
       return bytes === undefined ? undefined : await open<T>(key, bytes);
+    },
+    async getVersioned<T>(key: string) {
+      const entry = await store.getVersioned(key);
+      return entry && { value: await open<T>(key, entry.value), version: entry.version };
+    },
+    async putIf(key, version, value, options) {
+      return await store.setIf(key, version, await seal(key, value), options);
     },
     async take<T>(key: string) {
       // Open before taking, so a value that fails to open is not consumed.
@@ -96,8 +117,29 @@ export function createVault(store: KeyValueStore, keyring: MasterKeyring): Vault
     },
     delete: (key) => store.delete(key),
     list: (prefix) => store.list(prefix),
+    async reseal(key) {
+      for (;;) {
+        const entry = await store.getVersioned(key);
+        if (!entry) return "absent";
+        if (!isSealed(entry.value)) return "skipped";
+        if (parseSealed(entry.value).keyId === newest.id) return "current";
+        const value = await open<unknown>(key, entry.value);
+        const ttlMs = entry.expiresAt === undefined ? undefined : entry.expiresAt - now();
+        if (ttlMs !== undefined && ttlMs <= 0) return "absent";
+        // Compare-and-set: a value rewritten meanwhile is looked at again.
+        if (await store.setIf(key, entry.version, await seal(key, value), { ttlMs })) {
+          return "resealed";
+        }
+      }
+    },
     signingKey(purpose) {
       return derive(newest.id, `hmac-sha-256:${purpose}`, { name: "HMAC", hash: "SHA-256" });
+    },
+    async signingKeys(purpose) {
+      return await Promise.all(keyring.keys.map(async ({ id }) => ({
+        kid: id,
+        key: await derive(id, `hmac-sha-256:${purpose}`, { name: "HMAC", hash: "SHA-256" }),
+      })));
     },
   };
 }

@@ -25,7 +25,7 @@ export function describeStoreContract(label: string, backend: () => ContractBack
     // Each test writes under its own prefix: the backing data is shared across tests.
     const ns = () => `t${crypto.randomUUID().slice(0, 8)}:`;
     afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+      for (const s of opened.splice(0)) await s.close().catch(() => {});
     });
 
     it("stores, reads and deletes binary values", async () => {
@@ -96,22 +96,114 @@ export function describeStoreContract(label: string, backend: () => ContractBack
       expect(order).toHaveLength(6);
     });
 
-    it("withLock frees the lock when fn throws, and when the holder outlives its ttl", async () => {
+    it("withLock frees the lock when fn throws, and when its holder dies", async () => {
       const [a, b, p] = [await open(), await open(), ns()];
       await expect(a.withLock(`${p}l`, 5_000, () => Promise.reject(new Error("boom"))))
         .rejects.toThrow("boom");
       const started = Date.now();
       expect(await b.withLock(`${p}l`, 5_000, () => Promise.resolve("next"))).toBe("next");
       expect(Date.now() - started).toBeLessThan(1_000);
-      // A holder that hangs past its ttl no longer blocks others.
+      // A holder whose instance goes away stops renewing: its lock ends after the ttl.
       let release!: () => void;
-      const hung = a.withLock(`${p}h`, 150, () => new Promise<void>((r) => (release = r)));
-      await sleep(20);
+      let lost: AbortSignal | undefined;
+      const dead = await open();
+      const hung = dead.withLock(`${p}h`, 300, ({ signal }) => {
+        lost = signal;
+        return new Promise<void>((r) => (release = r));
+      });
+      while (!lost) await sleep(5);
+      await dead.close();
       const t0 = Date.now();
       await b.withLock(`${p}h`, 5_000, () => Promise.resolve());
-      expect(Date.now() - t0).toBeLessThan(2_000);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      expect(lost.aborted).toBe(true);
       release();
       await hung;
+    });
+
+    it("withLock is renewed while its work runs longer than the ttl", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      const events: string[] = [];
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      const long = a.withLock(`${p}slow`, 600, async ({ signal }) => {
+        entered();
+        await sleep(1_800); // three ttls: without renewal b would get in meanwhile
+        events.push(signal.aborted ? "a lost the lock" : "a done");
+      });
+      await inside;
+      await b.withLock(`${p}slow`, 600, () => Promise.resolve(events.push("b in")));
+      await long;
+      expect(events).toEqual(["a done", "b in"]);
+    });
+
+    it("setIf writes only over the version read, across instances", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      expect(await a.getVersioned(`${p}k`)).toBeUndefined();
+      expect(await a.setIf(`${p}k`, null, Uint8Array.of(1))).toBe(true);
+      expect(await b.setIf(`${p}k`, null, Uint8Array.of(9))).toBe(false);
+      const seenByA = (await a.getVersioned(`${p}k`))!;
+      const seenByB = (await b.getVersioned(`${p}k`))!;
+      expect(seenByA.value).toEqual(Uint8Array.of(1));
+      expect(seenByA.version).toBe(seenByB.version);
+      expect(await a.setIf(`${p}k`, seenByA.version, Uint8Array.of(2), { ttlMs: 60_000 })).toBe(
+        true,
+      );
+      // b read the same version, but a wrote first: b's write is refused.
+      expect(await b.setIf(`${p}k`, seenByB.version, Uint8Array.of(3))).toBe(false);
+      const now = (await b.getVersioned(`${p}k`))!;
+      expect(now.value).toEqual(Uint8Array.of(2));
+      expect(now.version).not.toBe(seenByA.version);
+      expect(now.expiresAt! - Date.now()).toBeGreaterThan(50_000);
+      expect(now.expiresAt! - Date.now()).toBeLessThanOrEqual(60_000);
+      // A plain set of other bytes changes the version too.
+      await a.set(`${p}k`, Uint8Array.of(5));
+      expect(await b.setIf(`${p}k`, now.version, Uint8Array.of(4))).toBe(false);
+    });
+
+    it("setIf loses no update when many instances read-modify-write at once", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      const bump = async (s: KeyValueStore) => {
+        for (;;) {
+          const current = await s.getVersioned(`${p}n`);
+          const n = current ? current.value[0]! : 0;
+          if (await s.setIf(`${p}n`, current?.version ?? null, Uint8Array.of(n + 1))) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 12 }, (_, i) => bump(i % 2 ? a : b)));
+      expect(await a.get(`${p}n`)).toEqual(Uint8Array.of(12));
+    });
+
+    it("increment counts atomically across instances, apart from values", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      const counts = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).increment(`${p}hits`, 60_000)),
+      );
+      expect(counts.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await a.get(`${p}hits`)).toBeUndefined();
+      expect(await a.increment(`${p}other`, 60_000)).toBe(1);
+    });
+
+    it("increment's window starts at the first hit; later hits do not extend it", async () => {
+      const [a, b, p] = [await open(), await open(), ns()];
+      const windowMs = 1_000;
+      const t0 = Date.now();
+      expect(await a.increment(`${p}w`, windowMs)).toBe(1);
+      await sleep(600);
+      const t1 = Date.now();
+      const second = await b.increment(`${p}w`, windowMs);
+      if (t1 - t0 < windowMs) expect(second).toBe(2);
+      await sleep(Math.max(0, t0 + windowMs + 150 - Date.now()));
+      const third = await a.increment(`${p}w`, windowMs);
+      // Had the second hit extended the window, it would still run until t1 + windowMs.
+      if (Date.now() < t1 + windowMs) expect(third).toBe(1);
+      expect(third).toBeLessThanOrEqual(2);
+    });
+
+    it("ping answers ok while the backend is up", async () => {
+      const health = await (await open()).ping();
+      expect(health.ok).toBe(true);
+      expect(health.latencyMs).toBeGreaterThanOrEqual(0);
     });
 
     it("publish reaches subscribers on another instance, until they unsubscribe", async () => {
