@@ -1,6 +1,7 @@
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from "../store/_bytes.ts";
+import { randomBytes, toBase64Url, utf8 } from "../store/_bytes.ts";
 import type { Vault } from "../store/types.ts";
 import { VaultError } from "../store/vault-error.ts";
 import type { SessionService } from "./types.ts";
@@ -22,7 +23,9 @@ interface SessionRecord {
 
 /** A session id: 32 random bytes, base64url (43 characters). */
 const idPattern = /^[A-Za-z0-9_-]{43}$/;
-const handlePrefix = "h1";
+/** The JWS `typ` of an auth handle, so no other token of the gateway passes as one. */
+const handleType = "fhir-gateway-handle+jwt";
+const maxHandleLength = 2048;
 const defaultHandleSeconds = 3600;
 const maxHandleSeconds = 7 * 24 * 3600;
 
@@ -36,7 +39,7 @@ export function createSessionService(options: SessionOptions): SessionService {
   const { vault, log } = options;
   const now = options.now ?? Date.now;
   const idleMs = options.idleSeconds * 1000;
-  const handleKey = () => vault.signingKey("session-handle");
+  const handleKeys = () => vault.signingKeys("session-handle");
 
   const service: SessionService = {
     async create() {
@@ -76,35 +79,24 @@ export function createSessionService(options: SessionOptions): SessionService {
     },
     async issueHandle(owner, ttlSeconds = defaultHandleSeconds) {
       const seconds = Math.min(Math.max(1, Math.floor(ttlSeconds)), maxHandleSeconds);
-      const expiresMs = now() + seconds * 1000;
-      const payload = toBase64Url(utf8(JSON.stringify({ o: owner, x: expiresMs })));
-      const signed = `${handlePrefix}.${payload}`;
-      const mac = await crypto.subtle.sign("HMAC", await handleKey(), utf8(signed));
-      return {
-        handle: `${signed}.${toBase64Url(new Uint8Array(mac))}`,
-        expiresAt: new Date(expiresMs).toISOString(),
-      };
+      const issuedAt = Math.floor(now() / 1000);
+      const [newest] = await handleKeys();
+      const handle = await new SignJWT({ o: owner })
+        .setProtectedHeader({ alg: "HS256", kid: newest!.kid, typ: handleType })
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + seconds)
+        .sign(newest!.key);
+      return { handle, expiresAt: new Date((issuedAt + seconds) * 1000).toISOString() };
     },
     async resolveHandle(handle) {
-      const invalid = () =>
-        new GatewayError("forbidden", "The auth handle is invalid or has expired.", {
+      const owner = await verifyHandle(handle, await handleKeys(), now());
+      if (owner === undefined) {
+        throw new GatewayError("forbidden", "The auth handle is invalid or has expired.", {
           hint: "Get a new one by logging in again (GET /auth/{platform}/login or start_auth).",
+          next: "new_handle",
         });
-      const [prefix, payload, mac] = handle.split(".");
-      const macBytes = mac === undefined ? undefined : fromBase64Url(mac);
-      if (prefix !== handlePrefix || !payload || !macBytes || handle.length > 2048) {
-        throw invalid();
       }
-      const ok = await crypto.subtle.verify(
-        "HMAC",
-        await handleKey(),
-        macBytes,
-        utf8(`${prefix}.${payload}`),
-      );
-      if (!ok) throw invalid();
-      const claims = parseClaims(payload);
-      if (!claims || claims.x <= now()) throw invalid();
-      return claims.o;
+      return owner;
     },
   };
   return service;
@@ -115,13 +107,30 @@ async function storageKey(id: string): Promise<string> {
   return `session:${toBase64Url(new Uint8Array(digest))}`;
 }
 
-function parseClaims(payload: string): { o: string; x: number } | undefined {
+/**
+ * The owner a handle names, or undefined when it is forged, expired, garbled or signed with a
+ * master key no longer configured. The `kid` picks the key among every configured one, so a
+ * handle signed before a rotation stays valid until it expires.
+ */
+async function verifyHandle(
+  handle: string,
+  keys: Array<{ kid: string; key: CryptoKey }>,
+  at: number,
+): Promise<string | undefined> {
+  if (typeof handle !== "string" || handle.length > maxHandleLength) return undefined;
   try {
-    const bytes = fromBase64Url(payload);
-    const value: unknown = bytes ? JSON.parse(fromUtf8(bytes)) : undefined;
-    const c = value as { o?: unknown; x?: unknown } | undefined;
-    return typeof c?.o === "string" && typeof c.x === "number" ? { o: c.o, x: c.x } : undefined;
+    const { kid, alg } = decodeProtectedHeader(handle);
+    const key = keys.find((k) => k.kid === kid)?.key;
+    if (!key || alg !== "HS256") return undefined;
+    const { payload } = await jwtVerify(handle, key, {
+      algorithms: ["HS256"],
+      typ: handleType,
+      currentDate: new Date(at),
+      requiredClaims: ["exp", "iat"],
+    });
+    return typeof payload.o === "string" && payload.o ? payload.o : undefined;
   } catch {
+    // Garbled, forged, expired, wrong type: all the same to the caller ("forbidden").
     return undefined;
   }
 }

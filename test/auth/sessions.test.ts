@@ -1,3 +1,4 @@
+import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import { createSessionService } from "../../src/auth/sessions.ts";
 import { GatewayError } from "../../src/errors.ts";
@@ -6,11 +7,11 @@ import { generateMasterKeyLine, parseMasterKeys } from "../../src/store/master-k
 import { createMemoryStore } from "../../src/store/memory-store.ts";
 import { createVault } from "../../src/store/vault.ts";
 
-function setup(idleSeconds = 600) {
+function setup(idleSeconds = 600, keys = generateMasterKeyLine()) {
   let t = Date.parse("2026-01-01T00:00:00Z");
   const now = () => t;
   const store = createMemoryStore({ now });
-  const vault = createVault(store, parseMasterKeys(generateMasterKeyLine()));
+  const vault = createVault(store, parseMasterKeys(keys));
   const sessions = createSessionService({ vault, idleSeconds, log: silentLogger, now });
   return { sessions, store, vault, advance: (ms: number) => (t += ms) };
 }
@@ -76,6 +77,65 @@ describe("signed auth handles", () => {
       const err = await sessions.resolveHandle(bad).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GatewayError);
       expect((err as GatewayError).status).toBe(403);
+    }
+  });
+
+  it("are JWS (HS256) naming the master key in kid, with exp and iat", async () => {
+    const line = generateMasterKeyLine();
+    const { sessions } = setup(600, line);
+    const { handle, expiresAt } = await sessions.issueHandle("session:alice", 120);
+    const header = decodeProtectedHeader(handle);
+    expect(header).toMatchObject({ alg: "HS256", kid: line.split(":")[0] });
+    const claims = decodeJwt(handle);
+    expect(claims.exp! - claims.iat!).toBe(120);
+    expect(claims.exp! * 1000).toBe(Date.parse(expiresAt));
+  });
+
+  it("stay valid after the master key rotates, until they expire or their key is dropped", async () => {
+    const [a, b] = [generateMasterKeyLine(), generateMasterKeyLine()];
+    const before = setup(600, a);
+    const { handle } = await before.sessions.issueHandle("session:alice", 600);
+    // The next start: key B is newest, A is still listed to open and verify.
+    const rotated = setup(600, `${b},${a}`);
+    expect(await rotated.sessions.resolveHandle(handle)).toBe("session:alice");
+    const fresh = (await rotated.sessions.issueHandle("session:bob", 600)).handle;
+    expect(decodeProtectedHeader(fresh).kid).toBe(b.split(":")[0]);
+    expect(await rotated.sessions.resolveHandle(fresh)).toBe("session:bob");
+    rotated.advance(601_000);
+    await expect(rotated.sessions.resolveHandle(handle)).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    // Once A is dropped, what it signed no longer verifies.
+    const dropped = setup(600, b);
+    await expect(dropped.sessions.resolveHandle(handle)).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    expect(await dropped.sessions.resolveHandle(fresh)).toBe("session:bob");
+  });
+
+  it("refuse alg none, a kid swapped to another key, and garbage with 403, never a 500", async () => {
+    const [a, b] = [generateMasterKeyLine(), generateMasterKeyLine()];
+    const { sessions } = setup(600, `${b},${a}`);
+    const { handle } = await sessions.issueHandle("session:alice");
+    const [, payload, sig] = handle.split(".") as [string, string, string];
+    const enc = (o: unknown) =>
+      btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const kidA = a.split(":")[0];
+    const bad = [
+      `${enc({ alg: "none", typ: "fhir-gateway-handle+jwt" })}.${payload}.`,
+      `${enc({ alg: "HS256", kid: kidA, typ: "fhir-gateway-handle+jwt" })}.${payload}.${sig}`,
+      `${enc({ alg: "HS256", kid: "unknown" })}.${payload}.${sig}`,
+      `${enc({ alg: "RS256", kid: kidA })}.${payload}.${sig}`,
+      `${enc("x")}.${payload}.${sig}`,
+      "a.b.c",
+      "....",
+      "x".repeat(5000),
+      "\u0000.\u0000.\u0000",
+    ];
+    for (const h of bad) {
+      const err = await sessions.resolveHandle(h).catch((e: unknown) => e);
+      expect(err, h.slice(0, 40)).toBeInstanceOf(GatewayError);
+      expect((err as GatewayError).code).toBe("forbidden");
     }
   });
 });
