@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import type { AuditLog } from "./audit/audit-log.ts";
+import { openAuditLog } from "./audit/open-audit-log.ts";
 import { createSessionService } from "./auth/sessions.ts";
 import { createSmartAuth } from "./auth/smart-auth.ts";
 import type { SessionService, SmartAuth } from "./auth/types.ts";
@@ -9,6 +11,7 @@ import type { UpstreamAuth } from "./core/upstream-auth.ts";
 import { GatewayError } from "./errors.ts";
 import type { Plugin } from "./hooks/define-plugin.ts";
 import { createHookPipeline } from "./hooks/pipeline.ts";
+import { createEdge } from "./http/edge.ts";
 import type { Logger } from "./log.ts";
 import { mcpRoutes } from "./mcp/routes.ts";
 import { authRoutes } from "./rest/auth-routes.ts";
@@ -44,6 +47,8 @@ export interface AppDeps {
   runtime?: string;
   storeName?: string;
   sleep?: (ms: number) => Promise<void>;
+  /** Audit events (logins, FHIR access, refusals); default: stdout and FHIR_GATEWAY_AUDIT_FILE. */
+  audit?: AuditLog;
 }
 
 /** What createApp builds: the app, its core, and (with a vault) sessions and SMART logins. */
@@ -54,6 +59,8 @@ export interface BuiltApp {
   sessions?: SessionService;
   /** SMART logins: the AuthService both faces call. */
   smart?: SmartAuth;
+  /** The audit log the app writes to. */
+  audit: AuditLog;
   /** Ends long-lived streams (MCP sessions) so the server can stop; call before closing it. */
   close(): Promise<void>;
 }
@@ -96,6 +103,17 @@ export function createApp(deps: AppDeps): BuiltApp {
   });
   const app = new Hono();
   app.onError(createErrorHandler(deps.log));
+  // Request id, access log, security headers, CORS, rate limits and body limit: every route.
+  const audit = deps.audit ?? openAuditLog(config, deps.log);
+  const edge = createEdge({
+    config,
+    log: deps.log,
+    audit,
+    counters: deps.vault?.store,
+    platformOf: (ref) => deps.catalog.find(ref)?.key,
+    now: deps.now,
+  });
+  for (const middleware of edge.middleware) app.use(middleware);
   app.notFound((c) => {
     throw new GatewayError(
       "not_found",
@@ -135,5 +153,6 @@ export function createApp(deps: AppDeps): BuiltApp {
   deps.mount?.(app, gateway);
   const ownerOf = deps.ownerOf ?? cookies?.ownerOf ?? (() => Promise.resolve(undefined));
   app.route("/api/fhir", fhirRoutes(gateway, ownerOf));
-  return { app, gateway, sessions, smart, close: () => mcp.registry.closeAll() };
+  const close = () => mcp.registry.closeAll().finally(() => audit.close());
+  return { app, gateway, sessions, smart, audit, close };
 }

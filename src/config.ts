@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseIpRange } from "./http/ip-range.ts";
 
 const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
 /** Log verbosity. */
@@ -10,6 +11,15 @@ const pathList = z
   .string()
   .transform((s) => s.split(/[:,]/).map((p) => p.trim()).filter(Boolean));
 const csv = z.string().transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean));
+/** Requests per rate-limit window; 0 turns that limit off. */
+const count = z.coerce.number().int().min(0);
+const origin = z.string().refine(
+  (o) => URL.canParse(o) && new URL(o).origin === o.replace(/\/+$/, ""),
+  { message: "each entry must be an origin: scheme://host[:port], no path" },
+);
+const ipRange = z.string().refine((r) => parseIpRange(r) !== undefined, {
+  message: "each entry must be an IP address or a CIDR block",
+});
 
 const envSchema = z.object({
   FHIR_GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
@@ -31,6 +41,17 @@ const envSchema = z.object({
   FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
   FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
   FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  FHIR_GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  FHIR_GATEWAY_CORS_ORIGINS: csv.pipe(z.array(origin)).optional(),
+  FHIR_GATEWAY_TRUSTED_PROXIES: csv.pipe(z.array(ipRange)).optional(),
+  FHIR_GATEWAY_RATE_LIMIT_WINDOW_SECONDS: seconds.default(60),
+  FHIR_GATEWAY_RATE_LIMIT_ADDRESS: count.default(600),
+  FHIR_GATEWAY_RATE_LIMIT_SESSION: count.default(300),
+  FHIR_GATEWAY_RATE_LIMIT_LOGIN: count.default(20),
+  FHIR_GATEWAY_RATE_LIMIT_CALLBACK: count.default(30),
+  FHIR_GATEWAY_RATE_LIMIT_CONFIRM: count.default(10),
+  FHIR_GATEWAY_AUDIT_FILE: z.string().min(1).optional(),
+  FHIR_GATEWAY_AUDIT_STDOUT: z.enum(["true", "false", "1", "0"]).default("true"),
 });
 
 /** Every setting of the gateway, parsed once from the environment. */
@@ -58,8 +79,34 @@ export interface Config {
   mcpMaxResponseBytes: number;
   /** Largest JSON-RPC request body the MCP endpoint reads. */
   mcpMaxRequestBytes: number;
+  /** Largest REST request body (413 beyond), FHIR_GATEWAY_MAX_BODY_BYTES. */
+  maxBodyBytes: number;
+  /** Origins whose pages may call the gateway cross-origin (CORS); none by default. */
+  corsOrigins: string[];
+  /** Reverse proxies (addresses, CIDR blocks) whose X-Forwarded-For and X-Request-Id count. */
+  trustedProxies: string[];
+  /** Requests per window and client address / session, and the stricter /auth buckets. */
+  rateLimits: RateLimitSettings;
+  /** Audit lines: also appended to this file; on stdout unless auditStdout is false. */
+  auditFile?: string;
+  auditStdout: boolean;
   /** The full environment snapshot, for per-platform credentials. */
   env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Rate limits: requests per window (0 turns one off). */
+export interface RateLimitSettings {
+  windowSeconds: number;
+  /** Every request per client address. */
+  address: number;
+  /** Every request per gateway session (cookie, auth handle or MCP session). */
+  session: number;
+  /** GET /auth/{platform}/login per client address. */
+  login: number;
+  /** GET /auth/callback per client address. */
+  callback: number;
+  /** POST /auth/confirm/{id} per client address. */
+  confirm: number;
 }
 
 /** A setting that failed to parse; start-up stops with its message. */
@@ -116,6 +163,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
     mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,
     mcpMaxRequestBytes: e.FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES,
+    maxBodyBytes: e.FHIR_GATEWAY_MAX_BODY_BYTES,
+    corsOrigins: (e.FHIR_GATEWAY_CORS_ORIGINS ?? []).map((o) => o.replace(/\/+$/, "")),
+    trustedProxies: e.FHIR_GATEWAY_TRUSTED_PROXIES ?? [],
+    rateLimits: {
+      windowSeconds: e.FHIR_GATEWAY_RATE_LIMIT_WINDOW_SECONDS,
+      address: e.FHIR_GATEWAY_RATE_LIMIT_ADDRESS,
+      session: e.FHIR_GATEWAY_RATE_LIMIT_SESSION,
+      login: e.FHIR_GATEWAY_RATE_LIMIT_LOGIN,
+      callback: e.FHIR_GATEWAY_RATE_LIMIT_CALLBACK,
+      confirm: e.FHIR_GATEWAY_RATE_LIMIT_CONFIRM,
+    },
+    auditFile: e.FHIR_GATEWAY_AUDIT_FILE,
+    auditStdout: e.FHIR_GATEWAY_AUDIT_STDOUT === "true" || e.FHIR_GATEWAY_AUDIT_STDOUT === "1",
     env,
   };
 }
