@@ -1,0 +1,66 @@
+import { createAuditLog } from "../../src/audit/audit-log.ts";
+import { generateMasterKeyLine, parseMasterKeys } from "../../src/store/master-keys.ts";
+import {
+  createMemorySpace,
+  createMemoryStore,
+  type MemorySpace,
+} from "../../src/store/memory-store.ts";
+import { createVault } from "../../src/store/vault.ts";
+import { makeTestApp, type TestPlatform } from "../helpers/test-app.ts";
+import { startStaticPeer, type StaticPeer } from "../peers/static-server.ts";
+
+/** What a test app of the HTTP edge wrote: log lines and audit lines. */
+export interface EdgeApp {
+  app: Awaited<ReturnType<typeof makeTestApp>>["app"];
+  log: string[];
+  audit: Array<Record<string, unknown>>;
+  /** `app.request` from a given socket peer (what Deno.serve passes as remoteAddr). */
+  from(peer: string, path: string, init?: RequestInit): Promise<Response>;
+}
+
+/**
+ * The real app (makeTestApp) with a captured audit log, optionally a vault on a memory space
+ * (two apps on one space are two instances on one store) and an injected clock.
+ */
+export async function edgeApp(options: {
+  platforms?: TestPlatform[];
+  env?: Record<string, string>;
+  space?: MemorySpace;
+  keyring?: string;
+  now?: () => number;
+  withVault?: boolean;
+} = {}): Promise<EdgeApp> {
+  const audit: Array<Record<string, unknown>> = [];
+  const auditLog = createAuditLog({ sinks: [(line) => audit.push(JSON.parse(line))] });
+  const vault = options.withVault || options.space
+    ? createVault(
+      createMemoryStore({ space: options.space ?? createMemorySpace(), now: options.now }),
+      parseMasterKeys(options.keyring ?? generateMasterKeyLine()),
+    )
+    : undefined;
+  const t = await makeTestApp({
+    platforms: options.platforms ?? [],
+    env: options.env,
+    deps: { audit: auditLog, vault, now: options.now },
+  });
+  const from = (peer: string, path: string, init?: RequestInit) =>
+    Promise.resolve(
+      t.app.request(`http://gateway.test${path}`, init, { remoteAddr: { hostname: peer } }),
+    );
+  return { app: t.app, log: t.log.lines, audit, from };
+}
+
+/** A FHIR-ish upstream answering every request with a Patient (and counting what it got). */
+export async function patientPeer(
+  headers: Record<string, string> = {},
+): Promise<StaticPeer & { bodies: number[] }> {
+  const bodies: number[] = [];
+  const peer = await startStaticPeer(async (request) => {
+    if (request.body) bodies.push((await request.arrayBuffer()).byteLength);
+    return new Response(JSON.stringify({ resourceType: "Patient", id: "p1" }), {
+      status: 200,
+      headers: { "content-type": "application/fhir+json", ...headers },
+    });
+  });
+  return Object.assign(peer, { bodies });
+}
