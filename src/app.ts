@@ -146,6 +146,8 @@ export function createApp(deps: AppDeps): BuiltApp {
     log: deps.log,
     auth: smart,
     sessions,
+    vault: deps.vault,
+    clientAddress: (c) => edge.clientAddress(c).address,
     ownerOf: cookies?.ownerOf,
     now: deps.now,
   });

@@ -41,6 +41,11 @@ const envSchema = z.object({
   FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
   FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
   FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS: seconds.default(1800),
+  FHIR_GATEWAY_MCP_MAX_SESSIONS: count.min(1).default(5000),
+  FHIR_GATEWAY_MCP_MAX_SESSIONS_PER_CLIENT: count.min(1).default(50),
+  FHIR_GATEWAY_MCP_MAX_CONCURRENT: count.min(1).default(64),
+  FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT: count.min(1).default(8),
   FHIR_GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   FHIR_GATEWAY_CORS_ORIGINS: csv.pipe(z.array(origin)).optional(),
   FHIR_GATEWAY_TRUSTED_PROXIES: csv.pipe(z.array(ipRange)).optional(),
@@ -79,6 +84,14 @@ export interface Config {
   mcpMaxResponseBytes: number;
   /** Largest JSON-RPC request body the MCP endpoint reads. */
   mcpMaxRequestBytes: number;
+  /** An MCP session unused this long answers 404 (at most sessionIdleSeconds). */
+  mcpSessionIdleSeconds: number;
+  /** Live MCP sessions per instance, in total and per client address (429/503 beyond). */
+  mcpMaxSessions: number;
+  mcpMaxSessionsPerClient: number;
+  /** MCP requests answered at once per instance, in total and per client address. */
+  mcpMaxConcurrent: number;
+  mcpMaxConcurrentPerClient: number;
   /** Largest REST request body (413 beyond), FHIR_GATEWAY_MAX_BODY_BYTES. */
   maxBodyBytes: number;
   /** Origins whose pages may call the gateway cross-origin (CORS); none by default. */
@@ -163,6 +176,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
     mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,
     mcpMaxRequestBytes: e.FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES,
+    mcpSessionIdleSeconds: Math.min(
+      e.FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS,
+      e.FHIR_GATEWAY_SESSION_IDLE_SECONDS,
+    ),
+    mcpMaxSessions: e.FHIR_GATEWAY_MCP_MAX_SESSIONS,
+    mcpMaxSessionsPerClient: e.FHIR_GATEWAY_MCP_MAX_SESSIONS_PER_CLIENT,
+    mcpMaxConcurrent: e.FHIR_GATEWAY_MCP_MAX_CONCURRENT,
+    mcpMaxConcurrentPerClient: e.FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT,
     maxBodyBytes: e.FHIR_GATEWAY_MAX_BODY_BYTES,
     corsOrigins: (e.FHIR_GATEWAY_CORS_ORIGINS ?? []).map((o) => o.replace(/\/+$/, "")),
     trustedProxies: e.FHIR_GATEWAY_TRUSTED_PROXIES ?? [],

@@ -1,8 +1,13 @@
 /** A JSON-RPC error answer of the MCP endpoint (no request id is known yet). */
-export function rpcError(status: number, code: number, message: string): Response {
+export function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
     status,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
   });
 }
 

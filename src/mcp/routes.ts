@@ -1,5 +1,3 @@
-// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
@@ -7,9 +5,17 @@ import type { AuthService, SessionService } from "../auth/types.ts";
 import type { Config } from "../config.ts";
 import { createCapabilityCache } from "../core/capabilities.ts";
 import type { Gateway } from "../core/gateway.ts";
+import { createClientAddress } from "../http/client-address.ts";
 import type { Logger } from "../log.ts";
+import { generateMasterKeyLine, parseMasterKeys } from "../store/master-keys.ts";
+import { createMemoryStore } from "../store/memory-store.ts";
+import type { Vault } from "../store/types.ts";
+import { createVault } from "../store/vault.ts";
 import { readJsonBody, rpcError } from "./_body.ts";
-import { gatewaySessionRef } from "./context.ts";
+import { createSessionLimits, type Refusal } from "./_session-limits.ts";
+import { createSessionLiveness } from "./_session-liveness.ts";
+import { claimsSessionRef, serveOne } from "./_session-serve.ts";
+import { createSessionTokens, type SessionClaims } from "./_session-token.ts";
 import { createOriginGuard } from "./origin-guard.ts";
 import { createMcpServer } from "./server.ts";
 import { createSessionRegistry, type SessionRegistry } from "./session-registry.ts";
@@ -24,38 +30,80 @@ export interface McpDeps {
     | "mcpAllowedOrigins"
     | "mcpMaxResponseBytes"
     | "mcpMaxRequestBytes"
-    | "sessionIdleSeconds"
+    | "mcpSessionIdleSeconds"
+    | "mcpMaxSessions"
+    | "mcpMaxSessionsPerClient"
+    | "mcpMaxConcurrent"
+    | "mcpMaxConcurrentPerClient"
   >;
   log: Logger;
   auth?: AuthService;
   sessions?: SessionService;
+  /**
+   * The vault every instance shares: it signs session ids and holds their idle and ended
+   * state. Without it, a private in-memory one (sessions end with the process).
+   */
+  vault?: Vault;
   /** The owner of a REST login the request carries (its session cookie), if any. */
   ownerOf?: (c: Context) => Promise<string | undefined>;
+  /** The client address limits are counted by; default: the socket's peer (no proxy trusted). */
+  clientAddress?: (c: Context) => string;
   now?: () => number;
 }
 
+const cancelChannel = "mcp-cancel";
+const sessionGone = "Session not found: it ended or was closed when idle; initialize a new one.";
+
 /**
- * `/mcp`: the MCP Streamable HTTP endpoint. Each MCP session (Mcp-Session-Id) has its own
- * server and is tied to a gateway session, so logins made here serve REST and back.
- * Requests from a foreign Host or Origin are refused (DNS rebinding), bodies are bounded,
- * and idle sessions are closed.
+ * `/mcp`: the MCP Streamable HTTP endpoint, with no session state in memory. A session id is
+ * a signed token naming the session and its gateway owner; its idle and terminated state is in
+ * the store, and each request is answered by a server built for it. So N instances on one
+ * store serve any request of any session, and a flood of `initialize` costs nothing but the
+ * bounded slots of the limits. Foreign Host/Origin is refused (DNS rebinding), bodies are
+ * bounded, idle sessions answer 404, as do terminated ones on every instance.
  */
 export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegistry } {
   const { config, log } = deps;
+  const now = deps.now ?? Date.now;
   const guard = createOriginGuard({
     publicUrl: config.publicUrl,
     allowedHosts: config.mcpAllowedHosts,
     allowedOrigins: config.mcpAllowedOrigins,
   });
-  const registry = createSessionRegistry({
-    idleMs: config.sessionIdleSeconds * 1000,
-    now: deps.now,
-    log,
+  const vault = deps.vault ??
+    createVault(createMemoryStore({ now }), parseMasterKeys(generateMasterKeyLine()));
+  const idleMs = config.mcpSessionIdleSeconds * 1000;
+  const tokens = createSessionTokens(() => vault.signingKeys("mcp-session"), now);
+  const liveness = createSessionLiveness({ vault, idleMs, now });
+  const limits = createSessionLimits({
+    maxSessions: config.mcpMaxSessions,
+    maxSessionsPerClient: config.mcpMaxSessionsPerClient,
+    maxConcurrent: config.mcpMaxConcurrent,
+    maxConcurrentPerClient: config.mcpMaxConcurrentPerClient,
+    idleMs,
+    now,
   });
+  const registry = createSessionRegistry();
   const capabilities = createCapabilityCache(deps.gateway, { now: deps.now });
+  const peer = createClientAddress();
+  const addressOf = deps.clientAddress ?? ((c: Context) => peer(c).address);
 
-  const open = async (c: Context): Promise<WebStandardStreamableHTTPServerTransport> => {
-    const initialOwner = await deps.ownerOf?.(c);
+  // A notifications/cancelled may reach another instance than the request it cancels.
+  let listening: Promise<unknown> | undefined;
+  const listen = () =>
+    listening ??= vault.store.subscribe(cancelChannel, (message) => {
+      const m = parseCancel(message);
+      if (m) void registry.cancel(m.sid, m.requestId);
+    }).catch((err) => log.warn("mcp cancel channel unavailable", { error: String(err) }));
+
+  const refuse = (r: Refusal, address: string) => {
+    log.warn("mcp request refused by a limit", { status: r.status, client: address });
+    return rpcError(r.status, -32000, r.message, { "retry-after": String(r.retryAfterSeconds) });
+  };
+
+  const serve = async (c: Context, body: unknown, claims: SessionClaims, address: string) => {
+    const slot = limits.acquire(address);
+    if ("status" in slot) return refuse(slot, address);
     const server = createMcpServer({
       gateway: deps.gateway,
       capabilities,
@@ -63,20 +111,17 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       sessions: deps.sessions,
       log,
       maxResponseBytes: config.mcpMaxResponseBytes,
-      session: gatewaySessionRef(deps.sessions, initialOwner),
+      session: claimsSessionRef(claims, deps.sessions !== undefined),
     });
-    const transport: WebStandardStreamableHTTPServerTransport =
-      new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (id) => {
-          registry.add({ id, transport, server, lastSeen: (deps.now ?? Date.now)() });
-          log.debug("mcp session opened", { sessions: registry.size });
-        },
-        onsessionclosed: (id) => registry.remove(id),
-        maxRequestBodySize: config.mcpMaxRequestBytes,
-      });
-    await server.connect(transport);
-    return transport;
+    return await serveOne({
+      request: c.req.raw,
+      body,
+      claims,
+      server,
+      registry,
+      maxRequestBytes: config.mcpMaxRequestBytes,
+      done: slot.release,
+    });
   };
 
   const handle = async (c: Context): Promise<Response> => {
@@ -86,7 +131,7 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       log.warn("mcp request refused", { reason: refused });
       return rpcError(403, -32000, `${refused} See FHIR_GATEWAY_MCP_ALLOWED_HOSTS / _ORIGINS.`);
     }
-    await registry.sweep();
+    void listen();
     const id = request.headers.get("mcp-session-id");
     let body: unknown;
     if (request.method === "POST") {
@@ -94,20 +139,46 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       if ("error" in read) return read.error;
       body = read.value;
     }
+    const address = addressOf(c);
     if (id) {
-      const session = registry.get(id);
-      if (!session) {
-        return rpcError(
-          404,
-          -32001,
-          "Session not found: it ended or was closed when idle; initialize a new one.",
-        );
+      const claims = await tokens.verify(id);
+      if (!claims || (await liveness.check(claims)) !== "live") {
+        return rpcError(404, -32001, sessionGone);
       }
-      return await session.transport.handleRequest(request, { parsedBody: body });
+      limits.used(claims.sid);
+      if (request.method === "DELETE") {
+        await liveness.end(claims);
+        limits.ended(claims.sid);
+        log.debug("mcp session terminated", { sessions: limits.sessions });
+        return new Response(null, { status: 200 });
+      }
+      if (request.method === "GET") {
+        // No server-initiated messages outside a request: the spec's answer is 405.
+        return rpcError(405, -32000, "This server offers no stream at GET; use POST.", {
+          allow: "POST, DELETE",
+        });
+      }
+      if (isInitializeRequest(body)) {
+        return rpcError(400, -32600, "Already initialized: drop Mcp-Session-Id to open a session.");
+      }
+      const cancel = cancelOf(body);
+      if (cancel && !(await registry.cancel(claims.sid, cancel))) {
+        await vault.store.publish(cancelChannel, JSON.stringify({ s: claims.sid, r: cancel }))
+          .catch(() => {});
+      }
+      return await serve(c, body, claims, address);
     }
     if (request.method === "POST" && isInitializeRequest(body)) {
-      const transport = await open(c);
-      return await transport.handleRequest(request, { parsedBody: body });
+      const full = limits.admitSession(address);
+      if (full) return refuse(full, address);
+      const { token, claims } = await tokens.issue(await deps.ownerOf?.(c));
+      const response = await serve(c, body, claims, address);
+      if (response.ok) {
+        limits.opened(claims.sid, address);
+        response.headers.set("mcp-session-id", token);
+        log.debug("mcp session opened", { sessions: limits.sessions });
+      }
+      return response;
     }
     return rpcError(
       400,
@@ -118,5 +189,38 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
 
   const routes = new Hono();
   routes.all("/", handle);
-  return { routes, registry };
+  return {
+    routes,
+    registry: {
+      ...registry,
+      get size() {
+        return registry.size;
+      },
+      async closeAll() {
+        await registry.closeAll();
+        const stop = await listening;
+        if (typeof stop === "function") await stop().catch(() => {});
+        listening = undefined;
+      },
+    },
+  };
+}
+
+/** The request id a `notifications/cancelled` names, if the body is one. */
+function cancelOf(body: unknown): string | number | undefined {
+  const m = body as { method?: unknown; params?: { requestId?: unknown } } | null;
+  const id = m?.method === "notifications/cancelled" ? m.params?.requestId : undefined;
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
+}
+
+function parseCancel(message: string): { sid: string; requestId: string | number } | undefined {
+  try {
+    const m = JSON.parse(message) as { s?: unknown; r?: unknown };
+    if (typeof m.s !== "string" || (typeof m.r !== "string" && typeof m.r !== "number")) {
+      return undefined;
+    }
+    return { sid: m.s, requestId: m.r };
+  } catch {
+    return undefined;
+  }
 }

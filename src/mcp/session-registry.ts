@@ -1,85 +1,53 @@
 // @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
-import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { Logger } from "../log.ts";
 
-/** One live MCP session: its transport and server, tied to a gateway session owner. */
-export interface McpSession {
-  id: string;
-  transport: WebStandardStreamableHTTPServerTransport;
+/** One MCP request being answered on this instance: its own server, and whose session. */
+export interface InFlightRequest {
+  sid: string;
+  /** JSON-RPC ids of the requests it answers (for notifications/cancelled). */
+  requestIds: Array<string | number>;
   server: McpServer;
-  lastSeen: number;
 }
 
-/** The MCP sessions of this instance, closed after `idleMs` without a request. */
+/**
+ * The MCP requests this instance is answering. Sessions themselves live nowhere in memory
+ * (their ids are signed tokens, their state is in the store): only requests do, each with a
+ * server built for it and closed when its answer ends.
+ */
 export interface SessionRegistry {
-  /** The session with this id (and marks it used), or undefined. */
-  get(id: string): McpSession | undefined;
-  add(session: McpSession): void;
-  /** Forgets and closes a session. */
-  remove(id: string): Promise<void>;
-  /** Closes sessions idle for longer than `idleMs`. */
-  sweep(): Promise<void>;
+  add(request: InFlightRequest): void;
+  /** Forgets and closes one request's server (aborting its tool call if still running). */
+  remove(request: InFlightRequest): Promise<void>;
+  /** Aborts the request `requestId` of session `sid`, when this instance runs it. */
+  cancel(sid: string, requestId: string | number): Promise<boolean>;
+  /** Requests in flight. */
   readonly size: number;
+  /** Closes every server (shutdown: ends open answer streams). */
   closeAll(): Promise<void>;
 }
 
-/** Builds the registry; `maxSessions` bounds memory by closing the least recently used. */
-export function createSessionRegistry(options: {
-  idleMs: number;
-  maxSessions?: number;
-  now?: () => number;
-  log: Logger;
-}): SessionRegistry {
-  const now = options.now ?? Date.now;
-  const max = options.maxSessions ?? 10_000;
-  // A Map keeps insertion order; re-inserting on use makes the first entry the least recent.
-  const sessions = new Map<string, McpSession>();
-
-  const remove = async (id: string) => {
-    const s = sessions.get(id);
-    if (!s) return;
-    sessions.delete(id);
-    await s.server.close().catch(() => {});
+/** Builds the registry of requests in flight. */
+export function createSessionRegistry(): SessionRegistry {
+  const running = new Set<InFlightRequest>();
+  const remove = async (request: InFlightRequest) => {
+    if (!running.delete(request)) return;
+    await request.server.close().catch(() => {});
   };
-
   return {
-    get(id) {
-      const s = sessions.get(id);
-      if (!s) return undefined;
-      if (now() - s.lastSeen > options.idleMs) {
-        void remove(id);
-        return undefined;
-      }
-      s.lastSeen = now();
-      sessions.delete(id);
-      sessions.set(id, s);
-      return s;
-    },
-    add(session) {
-      sessions.set(session.id, session);
-      while (sessions.size > max) {
-        const oldest = sessions.keys().next().value;
-        if (oldest === undefined) break;
-        options.log.warn("mcp session limit reached; closing the least recently used", { max });
-        void remove(oldest);
-      }
+    add(request) {
+      running.add(request);
     },
     remove,
-    async sweep() {
-      const cutoff = now() - options.idleMs;
-      const idle = [...sessions.values()].filter((s) => s.lastSeen < cutoff).map((s) => s.id);
-      await Promise.all(idle.map(remove));
-      if (idle.length) {
-        options.log.debug("mcp sessions closed for idleness", { count: idle.length });
-      }
+    async cancel(sid, requestId) {
+      const hits = [...running].filter((r) => r.sid === sid && r.requestIds.includes(requestId));
+      await Promise.all(hits.map(remove));
+      return hits.length > 0;
     },
     get size() {
-      return sessions.size;
+      return running.size;
     },
     async closeAll() {
-      await Promise.all([...sessions.keys()].map(remove));
+      await Promise.all([...running].map(remove));
     },
   };
 }

@@ -118,6 +118,50 @@ describe("request limits and sessions", () => {
     expect(await unknown.text()).toContain("initialize a new one");
   });
 
+  it("a session id is a signed token: a tampered or re-signed one answers 404", async () => {
+    const init = await post(initialize);
+    const id = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    expect(id).toMatch(/^m1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    const [head, payload, mac] = id.split(".");
+    const claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
+    const otherOwner = btoa(JSON.stringify({ ...claims, o: "session:someone-else" }))
+      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
+    for (const forged of [`${head}.${otherOwner}.${mac}`, `${id.slice(0, -2)}AA`, `${id}.x`]) {
+      const r = await post(list, {
+        "mcp-session-id": forged,
+        "mcp-protocol-version": "2025-06-18",
+      });
+      expect(r.status, forged).toBe(404);
+      await r.body?.cancel();
+    }
+  });
+
+  it("DELETE ends a session (404 afterwards); GET offers no stream (405)", async () => {
+    const init = await post(initialize);
+    const id = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    const session = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+    const get = await fetch(`${gw.url}/mcp`, {
+      headers: { ...session, accept: "text/event-stream" },
+    });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toContain("POST");
+    await get.body?.cancel();
+    const again = await post(initialize, session);
+    expect(again.status).toBe(400);
+    await again.body?.cancel();
+    const ended = await fetch(`${gw.url}/mcp`, { method: "DELETE", headers: session });
+    expect(ended.status).toBe(200);
+    const after = await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, session);
+    expect(after.status).toBe(404);
+    expect(await after.text()).toContain("initialize a new one");
+    const twice = await fetch(`${gw.url}/mcp`, { method: "DELETE", headers: session });
+    expect(twice.status).toBe(404);
+    await twice.body?.cancel();
+  });
+
   it("closes a session after the idle time", async () => {
     const init = await post(initialize);
     const id = init.headers.get("mcp-session-id")!;
