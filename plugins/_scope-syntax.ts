@@ -1,4 +1,4 @@
-import type { HookContext } from "../src/hooks/define-plugin.ts";
+import type { HookContext } from "../src/plugin.ts";
 
 /** SMART clinical scope syntax: v1 (`.read`/`.write`/`.*`) or v2 (`.cruds` letters). */
 export type ScopeVersion = "v1" | "v2";

@@ -1,11 +1,11 @@
-import type { Platform } from "../src/catalog/platform.ts";
+import type { HookPlatform } from "../src/plugin.ts";
 
 /**
  * The id a vendor knows an organization by: the tenant's `vendor_id` when the index gives
  * one, else the id callers use after the colon (`cerner:<id>`).
  */
-export function vendorTenantId(platform: Platform): string | undefined {
-  const tenant = platform.tenant as (Platform["tenant"] & { vendor_id?: string }) | undefined;
+export function vendorTenantId(platform: HookPlatform): string | undefined {
+  const tenant = platform.tenant as (HookPlatform["tenant"] & { vendor_id?: string }) | undefined;
   return tenant?.vendor_id ?? tenant?.id;
 }
 

@@ -1,4 +1,4 @@
-import { definePlugin } from "../src/hooks/define-plugin.ts";
+import { definePlugin } from "../src/plugin.ts";
 import { fillTenantId } from "./_tenant.ts";
 
 const fhirJson = "application/fhir+json";

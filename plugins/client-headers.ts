@@ -1,4 +1,4 @@
-import { definePlugin } from "../src/hooks/define-plugin.ts";
+import { definePlugin } from "../src/plugin.ts";
 
 /**
  * Sends the headers a platform file lists under `client_headers` with every upstream request

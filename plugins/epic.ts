@@ -1,4 +1,4 @@
-import { definePlugin } from "../src/hooks/define-plugin.ts";
+import { definePlugin } from "../src/plugin.ts";
 
 /**
  * Search parameters the gateway drops before a search reaches Epic. Epic's R4 search

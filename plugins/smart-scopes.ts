@@ -1,4 +1,4 @@
-import { definePlugin } from "../src/hooks/define-plugin.ts";
+import { definePlugin } from "../src/plugin.ts";
 import { rewriteScopeList, scopeVersionOf } from "./_scope-syntax.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { definePlugin } from "../src/hooks/define-plugin.ts";
+import { definePlugin } from "../src/plugin.ts";
 import { fillTenantId, vendorTenantId } from "./_tenant.ts";
 
 /**

@@ -45,6 +45,58 @@ const pattern = z.string().min(1).refine((p) => {
   }
 }, "must be a valid regular expression");
 
+/**
+ * What a platform file may flag under `capabilities` (true: offered, false: known not to be).
+ * A name not listed here fails validation, naming the file and `capabilities.<name>`.
+ */
+export const capabilityFlags = [
+  "bulk_data",
+  "cdex",
+  "claims_data",
+  "crd",
+  "dtr",
+  "formulary",
+  "pas",
+  "patient_access",
+  "patient_everything",
+  "provider_directory",
+  "smart_v1",
+  "smart_v2",
+] as const;
+
+/** One capability flag. */
+export type CapabilityFlag = (typeof capabilityFlags)[number];
+
+/** The `capabilities` block of a platform file. */
+export type CapabilityFlags = { [K in CapabilityFlag]?: boolean };
+
+const capabilitiesSchema = z.record(z.string(), z.boolean()).superRefine((caps, ctx) => {
+  for (const name of Object.keys(caps)) {
+    if ((capabilityFlags as readonly string[]).includes(name)) continue;
+    const near = capabilityFlags.find((f) => closeTo(f, name.toLowerCase().replace(/-/g, "_")));
+    ctx.addIssue({
+      code: "custom",
+      path: [name],
+      message: `is not a capability flag${near ? ` (did you mean "${near}"?)` : ""}; ` +
+        `known flags: ${capabilityFlags.join(", ")}`,
+    });
+  }
+}).transform((caps) => caps as CapabilityFlags);
+
+/** True when `b` is `a` with at most two letters changed, added or dropped. */
+function closeTo(a: string, b: string): boolean {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const swap = row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, swap);
+    }
+    row = next;
+  }
+  return row[b.length]! <= 2;
+}
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 /** A URL that may hold `{tenant_id}` placeholders (multi-tenant vendors). */
 const urlTemplate = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL (template)");
@@ -136,7 +188,7 @@ export const platformFileSchema = z.strictObject({
   fhir_version: fhirVersion.optional(),
   implementation_guides: z.array(z.string()).default([]),
   api_products: z.array(z.string()).optional(),
-  capabilities: z.record(z.string(), z.boolean()).default({}),
+  capabilities: capabilitiesSchema.default({}),
   crd_hooks: z.array(z.string()).optional(),
   /** Named endpoints (CDex, provider directory, tenant templates...). */
   endpoints: z.record(z.string(), z.string().nullable()).optional(),

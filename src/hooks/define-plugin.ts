@@ -1,9 +1,18 @@
 import type { Platform } from "../catalog/platform.ts";
 import type { Logger } from "../log.ts";
 
+/**
+ * The platform as hooks see it: everything from its file and environment, except the secret
+ * half of its credentials. `credentials` is an allowlist (the client id only), so a secret,
+ * private key or any credential added to Platform later never reaches a plugin.
+ */
+export type HookPlatform = Omit<Platform, "credentials"> & {
+  readonly credentials: Readonly<{ clientId?: string }>;
+};
+
 /** What every hook is told about the call it runs in. */
 export interface HookContext {
-  platform: Platform;
+  platform: HookPlatform;
   log: Logger;
   /** The FHIR interaction for request/response hooks (e.g. "search", "read", "operation"). */
   interaction?: string;
@@ -66,8 +75,11 @@ export function definePlugin(plugin: Plugin): Plugin {
   return plugin;
 }
 
+/** What a plugin's `platforms` selector is matched against. */
+export type PlatformMatch = Pick<Platform, "id" | "aliases" | "type">;
+
 /** True when `plugin` applies to `platform`. */
-export function pluginApplies(plugin: Plugin, platform: Platform): boolean {
+export function pluginApplies(plugin: Plugin, platform: PlatformMatch): boolean {
   if (plugin.platforms === "*") return true;
   const names = [platform.id, ...platform.aliases].map((n) => n.toLowerCase());
   return plugin.platforms.some((sel) => {

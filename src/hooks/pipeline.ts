@@ -1,8 +1,9 @@
-import type { Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import {
   type HookContext,
+  type HookPlatform,
+  type PlatformMatch,
   type Plugin,
   pluginApplies,
   type PluginHooks,
@@ -19,7 +20,7 @@ import {
 export interface HookPipeline {
   plugins: readonly Plugin[];
   /** The plugins that apply to a platform, in run order. */
-  forPlatform(platform: Platform): Plugin[];
+  forPlatform(platform: PlatformMatch): Plugin[];
   authorizeParams(params: URLSearchParams, ctx: HookContext): Promise<URLSearchParams>;
   rewriteScopes(scopes: string[], ctx: HookContext): Promise<string[]>;
   /**
@@ -40,7 +41,7 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
     (a.order ?? 100) - (b.order ?? 100) || a.name.localeCompare(b.name)
   );
   const cache = new Map<string, Plugin[]>();
-  const forPlatform = (platform: Platform): Plugin[] => {
+  const forPlatform = (platform: PlatformMatch): Plugin[] => {
     let hit = cache.get(platform.id);
     if (!hit) {
       hit = ordered.filter((p) => pluginApplies(p, platform));
@@ -58,11 +59,13 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
   ): Promise<T> {
     let current = value;
     const list = forPlatform(ctx.platform);
+    // Callers pass the full Platform; hooks get the view without secrets.
+    const hookCtx = { ...ctx, platform: toHookPlatform(ctx.platform) };
     for (const p of reverse ? [...list].reverse() : list) {
       const fn = p[hook] as ((v: T, c: C) => T | void | Promise<T | void>) | undefined;
       if (!fn) continue;
       try {
-        current = (await fn.call(p, current, ctx)) ?? current;
+        current = (await fn.call(p, current, hookCtx)) ?? current;
       } catch (err) {
         // A GatewayError is a deliberate answer (e.g. 503 for an unfilled tenant); anything
         // else is a bug in the plugin: name it to the caller, keep its details in the log.
@@ -93,8 +96,28 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
   };
 }
 
+const hookViews = new WeakMap<object, HookPlatform>();
+
+/**
+ * The platform without the secret half of its credentials: `credentials` keeps the client id
+ * only (an allowlist), whatever the Platform object carries. One view per platform object.
+ */
+export function toHookPlatform(platform: HookPlatform): HookPlatform {
+  let view = hookViews.get(platform);
+  if (!view) {
+    const clientId = platform.credentials?.clientId;
+    view = {
+      ...platform,
+      credentials: Object.freeze(clientId === undefined ? {} : { clientId }),
+    };
+    hookViews.set(platform, view);
+    hookViews.set(view, view);
+  }
+  return view;
+}
+
 /** Throws when a URL still holds a `{placeholder}` no plugin could fill. */
-function assertResolved(url: string, platform: Platform, purpose: UrlPurpose): void {
+function assertResolved(url: string, platform: HookPlatform, purpose: UrlPurpose): void {
   const left = url.match(/\{[A-Za-z0-9_]+\}/g);
   if (!left) return;
   const tenantHint = left.includes("{tenant_id}")

@@ -6,7 +6,7 @@ import { loadPlugins, PluginError } from "../../src/hooks/load-plugins.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gw-plugins-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const defineUrl = new URL("../../src/hooks/define-plugin.ts", import.meta.url).href;
+const defineUrl = new URL("../../src/plugin.ts", import.meta.url).href;
 
 /** Writes a plugin folder holding `files` and returns its path. */
 function folder(name: string, files: Record<string, string>): string {
