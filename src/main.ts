@@ -4,8 +4,10 @@
  */
 import { createApp } from "./app.ts";
 import { parseConfig } from "./config.ts";
+import { GatewayError } from "./errors.ts";
 import { loadCatalogAndPlugins } from "./load-catalog.ts";
 import { createLogger } from "./log.ts";
+import { outcomeResponse } from "./rest/errors.ts";
 import { runtimeName } from "./runtime/detect.ts";
 import { exitProcess, exitWithError, onShutdownSignal, readEnv } from "./runtime/env.ts";
 import { serve } from "./runtime/serve.ts";
@@ -25,7 +27,11 @@ async function main(): Promise<void> {
     runtime: runtimeName,
     storeName: store.name,
   });
-  const server = await serve(built.app.fetch, { hostname: config.host, port: config.port });
+  const server = await serve(built.app.fetch, {
+    hostname: config.host,
+    port: config.port,
+    badRequest: (message) => outcomeResponse(new GatewayError("bad_request", message)),
+  });
   log.info("fhir gateway listening", {
     url: server.url,
     public_url: config.publicUrl,

@@ -1,20 +1,11 @@
 /**
- * Which runtime runs us. The rest of src/runtime/ branches on this; nothing outside
- * src/runtime/ may touch `Deno.*`, `process` or `node:*`.
+ * Which runtime runs us. Only serve() and openKv() differ between Deno and Node; everything
+ * else in src/runtime/ uses node:fs, node:path and node:process, which Deno 2 provides too.
+ * Nothing outside src/runtime/ may touch `Deno.*`, `process` or `node:*`.
  */
 
-/** The slice of the Deno namespace the runtime layer uses, typed without Deno's lib. */
+/** The slice of the Deno namespace serve() and openKv() use, typed without Deno's lib. */
 export interface DenoLike {
-  env: { toObject(): Record<string, string> };
-  readTextFile(path: string): Promise<string>;
-  writeTextFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
-  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isDirectory: boolean }>;
-  mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
-  chmod(path: string, mode: number): Promise<void>;
-  cwd(): string;
-  exit(code: number): never;
-  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
   // deno-lint-ignore no-explicit-any
   openKv(path?: string): Promise<any>;
   serve(

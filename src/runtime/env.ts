@@ -1,10 +1,10 @@
-import { deno } from "./detect.ts";
+import process from "node:process";
+
+// node:process is the same object under Node and Deno 2: no runtime branch here.
 
 /** A snapshot of the process environment, read once by config.ts. */
-export async function readEnv(): Promise<Record<string, string | undefined>> {
-  if (deno) return deno.env.toObject();
-  const process = (await import("node:process")).default;
-  return { ...process.env };
+export function readEnv(): Promise<Record<string, string | undefined>> {
+  return Promise.resolve({ ...process.env });
 }
 
 /** Ends the process with a message on stderr; used only for start-up failures. */
@@ -14,26 +14,19 @@ export async function exitWithError(message: string): Promise<never> {
 }
 
 /** Ends the process with `code`. */
-export async function exitProcess(code: number): Promise<never> {
-  if (deno) deno.exit(code);
-  const process = (await import("node:process")).default;
+export function exitProcess(code: number): Promise<never> {
   return process.exit(code);
 }
 
 /** Runs `handler` once on SIGINT or SIGTERM. */
-export async function onShutdownSignal(handler: () => void): Promise<void> {
+export function onShutdownSignal(handler: () => void): Promise<void> {
   let called = false;
   const once = () => {
     if (called) return;
     called = true;
     handler();
   };
-  if (deno) {
-    deno.addSignalListener("SIGINT", once);
-    deno.addSignalListener("SIGTERM", once);
-    return;
-  }
-  const process = (await import("node:process")).default;
   process.once("SIGINT", once);
   process.once("SIGTERM", once);
+  return Promise.resolve();
 }

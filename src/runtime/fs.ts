@@ -1,4 +1,10 @@
-import { deno } from "./detect.ts";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+
+// node:fs, node:path and node:process behave the same under Node and Deno 2, so this file has
+// no runtime branch (Deno applies its --allow-read/--allow-write permissions to them as well).
 
 /** A directory entry, as both runtimes report it. */
 export interface DirEntry {
@@ -7,15 +13,9 @@ export interface DirEntry {
 }
 
 /** Lists a directory; a missing directory is reported as undefined, not thrown. */
-export async function listDir(path: string): Promise<DirEntry[] | undefined> {
+export async function listDir(dir: string): Promise<DirEntry[] | undefined> {
   try {
-    if (deno) {
-      const out: DirEntry[] = [];
-      for await (const e of deno.readDir(path)) out.push({ name: e.name, isFile: e.isFile });
-      return out;
-    }
-    const fs = await import("node:fs/promises");
-    const entries = await fs.readdir(path, { withFileTypes: true });
+    const entries = await readdir(dir, { withFileTypes: true });
     return entries.map((e) => ({ name: e.name, isFile: e.isFile() }));
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -24,11 +24,9 @@ export async function listDir(path: string): Promise<DirEntry[] | undefined> {
 }
 
 /** Reads a UTF-8 file; a missing file is undefined. */
-export async function readText(path: string): Promise<string | undefined> {
+export async function readText(file: string): Promise<string | undefined> {
   try {
-    if (deno) return await deno.readTextFile(path);
-    const fs = await import("node:fs/promises");
-    return await fs.readFile(path, "utf8");
+    return await readFile(file, "utf8");
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -36,67 +34,47 @@ export async function readText(path: string): Promise<string | undefined> {
 }
 
 /** Writes a file readable by its owner only (mode 0600), creating parent folders. */
-export async function writePrivateText(path: string, data: string): Promise<void> {
-  await makeDir(dirname(path));
-  if (deno) {
-    await deno.writeTextFile(path, data, { mode: 0o600 });
-    await deno.chmod(path, 0o600);
-    return;
-  }
-  const fs = await import("node:fs/promises");
-  await fs.writeFile(path, data, { mode: 0o600 });
-  await fs.chmod(path, 0o600);
+export async function writePrivateText(file: string, data: string): Promise<void> {
+  await makeDir(dirname(file));
+  await writeFile(file, data, { mode: 0o600 });
+  // The mode above applies to new files only; an existing file is narrowed too.
+  await chmod(file, 0o600);
 }
 
 /** Writes a UTF-8 file, creating parent folders. */
-export async function writeText(path: string, data: string): Promise<void> {
-  await makeDir(dirname(path));
-  if (deno) return await deno.writeTextFile(path, data);
-  const fs = await import("node:fs/promises");
-  await fs.writeFile(path, data);
+export async function writeText(file: string, data: string): Promise<void> {
+  await makeDir(dirname(file));
+  await writeFile(file, data);
 }
 
 /** mkdir -p. */
-export async function makeDir(path: string): Promise<void> {
-  if (deno) return await deno.mkdir(path, { recursive: true });
-  const fs = await import("node:fs/promises");
-  await fs.mkdir(path, { recursive: true });
+export async function makeDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
 }
 
 /** The current working directory. */
-export async function cwd(): Promise<string> {
-  if (deno) return deno.cwd();
-  return (await import("node:process")).default.cwd();
+export function cwd(): Promise<string> {
+  return Promise.resolve(process.cwd());
 }
 
-/** Resolves `path` against the working directory into an absolute path. */
-export async function absolutePath(path: string): Promise<string> {
-  if (path.startsWith("/")) return path;
-  const base = await cwd();
-  return joinPath(base, path);
+/** Resolves `file` against the working directory into an absolute path. */
+export function absolutePath(file: string): Promise<string> {
+  return Promise.resolve(path.resolve(file));
 }
 
-/** Joins path segments with "/" and folds "." and ".." segments. */
+/** Joins path segments and folds "." and ".." segments. */
 export function joinPath(...parts: string[]): string {
-  const absolute = parts[0]?.startsWith("/") ?? false;
-  const out: string[] = [];
-  for (const seg of parts.join("/").split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") out.pop();
-    else out.push(seg);
-  }
-  return (absolute ? "/" : "") + out.join("/");
+  return path.join(...parts);
 }
 
 /** The folder part of a path. */
-export function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+export function dirname(file: string): string {
+  return path.dirname(file);
 }
 
 /** A file: URL for an absolute path, for dynamic import(). */
 export function fileUrl(absPath: string): string {
-  return new URL("file://" + absPath.split("/").map(encodeURIComponent).join("/")).href;
+  return pathToFileURL(absPath).href;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,9 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FhirPeer, freePort, JOHNNIE_ID, startFhirPeer } from "../peers/fhir-server.ts";
+import { type FhirPeer, JOHNNIE_ID, startFhirPeer } from "../peers/fhir-server.ts";
+import {
+  groupAlive,
+  root,
+  spawnGateway,
+  type StartedGateway,
+  startGateway,
+  stop,
+} from "./_gateway.ts";
 
 // Starts the real server exactly as the README says (`npm start` under Deno, `npm run
 // start:node` under Node) and proxies a search through each to the Medplum engine.
@@ -13,62 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => peer?.close());
 
-const root = new URL("../..", import.meta.url).pathname;
-
-function spawnGateway(script: "start" | "start:node", port: number, dataDir: string) {
-  const output: string[] = [];
-  const child = spawn("npm", ["run", "--silent", script], {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      FHIR_GATEWAY_PORT: String(port),
-      FHIR_GATEWAY_DATA_DIR: dataDir,
-      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
-      FHIR_GATEWAY_LOG_LEVEL: "info",
-    },
-  });
-  child.stdout!.on("data", (d) => output.push(String(d)));
-  child.stderr!.on("data", (d) => output.push(String(d)));
-  return { child, output };
-}
-
-async function startGateway(script: "start" | "start:node") {
-  const port = await freePort();
-  const dataDir = `./data/smoke-${script.replace(":", "-")}-${port}`;
-  const { child, output } = spawnGateway(script, port, dataDir);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited: ${output.join("")}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`gateway did not start: ${output.join("")}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, port, child, output, dataDir };
-}
-
-/** True while any process of the group `pgid` lives (the gateway under npm). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  process.kill(-child.pid!, "SIGTERM");
-  await exited;
+/** Starts the gateway the way the README says, with the local platform on the peer. */
+function startSmoke(script: "start" | "start:node") {
+  return startGateway({ script }, {
+    FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
+  }, script.replace(":", "-"));
 }
 
 describe.each(
@@ -77,9 +33,9 @@ describe.each(
     ["node", "start:node"],
   ] as const,
 )("the gateway under %s", (runtime, script) => {
-  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let gw: StartedGateway;
   beforeAll(async () => {
-    gw = await startGateway(script);
+    gw = await startSmoke(script);
   }, 60_000);
   afterAll(async () => {
     if (gw) {
@@ -106,7 +62,11 @@ describe.each(
   });
 
   it("refuses a port that is taken with one clear line, no stack", async () => {
-    const second = spawnGateway(script, gw.port, gw.dataDir);
+    const second = spawnGateway({ script }, {
+      FHIR_GATEWAY_PORT: String(gw.port),
+      FHIR_GATEWAY_DATA_DIR: gw.dataDir,
+      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
+    });
     const code = await new Promise((r) => second.child.once("exit", r));
     const text = second.output.join("");
     expect(code).toBe(1);
