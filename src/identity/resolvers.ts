@@ -1,0 +1,29 @@
+import type { CallerResolver } from "../core/caller.ts";
+import { GatewayError } from "../errors.ts";
+import type { Identity } from "./identity.ts";
+
+/** The bearer value of an `Authorization: Bearer` header, if there is one. */
+export function bearerOf(request: Request): string | undefined {
+  const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(
+    request.headers.get("authorization") ?? "",
+  );
+  return m?.[1];
+}
+
+/**
+ * Recognizes `Authorization: Bearer` gateway access tokens (Caller kind "user") and API keys
+ * (kind "api_key", scoped); owner = the person. Put it first in the resolver chain. A bearer
+ * that is present but bad is refused ("not_authenticated"), never ignored.
+ */
+export function createBearerResolver(identity: Identity): CallerResolver {
+  return async function resolveBearer(request) {
+    const bearer = bearerOf(request);
+    if (bearer === undefined) return undefined;
+    const result = await identity.authenticate(bearer, new URL(request.url).pathname);
+    if (result.ok) return result.caller;
+    if (result.retryAfterSeconds !== undefined) {
+      throw new GatewayError("rate_limited", result.error.message);
+    }
+    throw new GatewayError("not_authenticated", result.error.message);
+  };
+}

@@ -1,0 +1,156 @@
+import type { Vault } from "../store/types.ts";
+import { newSecret, sha256Url } from "./_crypto.ts";
+import { OAuthError } from "./oauth-error.ts";
+
+/** What an access token stands for; kept in the vault under the token's hash. */
+export interface AccessGrant {
+  grantId: string;
+  person: string;
+  clientId: string;
+  scope: string[];
+  /** The resource (RFC 8707) the token is for: its audience. */
+  resource: string;
+  /** Expiry, epoch milliseconds. */
+  exp: number;
+}
+
+/** A pending authorization code. */
+export interface CodeRecord {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  person: string;
+  scope: string[];
+  resource: string;
+  exp: number;
+}
+
+interface RefreshRecord {
+  grantId: string;
+  clientId: string;
+  exp: number;
+  /** Set once the token was exchanged: a second use revokes the whole grant. */
+  used?: boolean;
+}
+
+interface GrantRecord {
+  person: string;
+  clientId: string;
+  scope: string[];
+  resource: string;
+}
+
+/** The token response body (RFC 6749 section 5.1). */
+export interface TokenSet {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+
+/** Options of createTokenService. */
+export interface TokenOptions {
+  vault: Vault;
+  accessTokenSeconds: number;
+  refreshTokenSeconds: number;
+  now: () => number;
+}
+
+const codeSeconds = 60;
+const prefixes = { code: "fgw_code_", access: "fgw_at_", refresh: "fgw_rt_" } as const;
+
+/** Authorization codes, access tokens and rotating refresh tokens, sealed in the vault. */
+export interface TokenService {
+  issueCode(record: Omit<CodeRecord, "exp">): Promise<string>;
+  /** Uses up a code; undefined when unknown, used or expired. */
+  takeCode(code: string): Promise<CodeRecord | undefined>;
+  /** A new grant (after a code) and its first token pair. */
+  issue(grant: GrantRecord): Promise<TokenSet>;
+  /** Rotates a refresh token of `clientId`; a reused one revokes the grant (RFC 9700 4.14). */
+  refresh(refreshToken: string, clientId: string, resource?: string): Promise<TokenSet>;
+  /** The grant an access token stands for; undefined when unknown, expired or revoked. */
+  verifyAccess(token: string): Promise<AccessGrant | undefined>;
+  /** Revokes the grant of an access or refresh token (RFC 7009); unknown tokens are ignored. */
+  revoke(token: string, clientId: string): Promise<void>;
+}
+
+/** Builds the token service. Tokens are opaque; the store holds only their SHA-256. */
+export function createTokenService(options: TokenOptions): TokenService {
+  const { vault, now } = options;
+  const accessMs = options.accessTokenSeconds * 1000;
+  const refreshMs = options.refreshTokenSeconds * 1000;
+  const key = async (kind: string, token: string) => `identity:${kind}:${await sha256Url(token)}`;
+  const grantKey = (id: string) => `identity:grant:${id}`;
+
+  const mint = async (grantId: string, grant: GrantRecord): Promise<TokenSet> => {
+    const access = newSecret(prefixes.access);
+    const refresh = newSecret(prefixes.refresh);
+    const at: AccessGrant = { ...grant, grantId, exp: now() + accessMs };
+    const rt: RefreshRecord = { grantId, clientId: grant.clientId, exp: now() + refreshMs };
+    await vault.put(grantKey(grantId), grant, { ttlMs: refreshMs });
+    await vault.put(await key("at", access), at, { ttlMs: accessMs });
+    await vault.put(await key("rt", refresh), rt, { ttlMs: refreshMs });
+    return {
+      access_token: access,
+      token_type: "Bearer",
+      expires_in: options.accessTokenSeconds,
+      refresh_token: refresh,
+      scope: grant.scope.join(" "),
+    };
+  };
+
+  return {
+    async issueCode(record) {
+      const code = newSecret(prefixes.code);
+      await vault.put(await key("code", code), { ...record, exp: now() + codeSeconds * 1000 }, {
+        ttlMs: codeSeconds * 1000,
+      });
+      return code;
+    },
+    async takeCode(code) {
+      if (!code.startsWith(prefixes.code) || code.length > 100) return undefined;
+      const record = await vault.take<CodeRecord>(await key("code", code));
+      return record && record.exp > now() ? record : undefined;
+    },
+    issue: (grant) => mint(newSecret("g"), grant),
+    async refresh(refreshToken, clientId, resource) {
+      const invalid = () => new OAuthError("invalid_grant", "The refresh token is not valid.");
+      if (!refreshToken.startsWith(prefixes.refresh) || refreshToken.length > 100) throw invalid();
+      const rtKey = await key("rt", refreshToken);
+      const record = await vault.get<RefreshRecord>(rtKey);
+      if (!record || record.exp <= now() || record.clientId !== clientId) throw invalid();
+      if (record.used) {
+        // A rotated token came back: someone holds a copy. End the grant for everyone.
+        await vault.delete(grantKey(record.grantId));
+        throw invalid();
+      }
+      const grant = await vault.get<GrantRecord>(grantKey(record.grantId));
+      if (!grant) throw invalid();
+      if (resource !== undefined && resource !== grant.resource) {
+        throw new OAuthError("invalid_target", "The resource differs from the one granted.");
+      }
+      await vault.put(rtKey, { ...record, used: true }, { ttlMs: Math.max(1, record.exp - now()) });
+      return await mint(record.grantId, grant);
+    },
+    async verifyAccess(token) {
+      if (!token.startsWith(prefixes.access) || token.length > 100) return undefined;
+      const record = await vault.get<AccessGrant>(await key("at", token));
+      if (!record || record.exp <= now()) return undefined;
+      // Revoking the grant (or detecting refresh reuse) ends its access tokens at once.
+      const grant = await vault.get<GrantRecord>(grantKey(record.grantId));
+      return grant ? record : undefined;
+    },
+    async revoke(token, clientId) {
+      if (token.length > 100) return;
+      const kind = token.startsWith(prefixes.access)
+        ? "at"
+        : token.startsWith(prefixes.refresh)
+        ? "rt"
+        : undefined;
+      if (!kind) return;
+      const record = await vault.get<{ grantId: string; clientId: string }>(await key(kind, token));
+      if (record && record.clientId === clientId) await vault.delete(grantKey(record.grantId));
+    },
+  };
+}
