@@ -26,26 +26,12 @@ export function envPrefix(platformId: string): string {
   return `FHIR_GATEWAY_PLATFORM_${platformId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`;
 }
 
-/** What callers may see of a platform: no credentials, only whether they are configured. */
-export function toPublicPlatform(p: Platform): Record<string, unknown> {
-  const { credentials, baseUrlFromEnv: _env, source: _source, tenants, oauth, ...rest } = p;
-  const out: Record<string, unknown> = {
-    ...rest,
-    fhir_base_url: p.baseUrl ?? p.fhir_base_url,
-    credentials_configured: Boolean(credentials.clientId),
-    auth_required: requiresAuth(p),
-  };
-  if (oauth) out.oauth = { ...oauth, client_id: undefined };
-  if (tenants) out.tenant_count = tenants.length;
-  return out;
-}
-
-/** True when requests to this platform need a SMART login. */
+/**
+ * True when requests to this platform need a SMART login: it has an `oauth` block (with or
+ * without URLs: most vendors' files leave the endpoints to SMART discovery), or it declares
+ * the SMART App Launch guide. Only platforms with neither (e.g. `local`) are called without one.
+ */
 export function requiresAuth(p: Platform): boolean {
-  return Boolean(p.oauth && (p.oauth.authorize_url || p.oauth.token_url || p.oauth.discovery_url));
-}
-
-/** What callers see of a tenant, with the reference to route to it. */
-export function toPublicTenant(p: Platform, t: Tenant): Record<string, unknown> {
-  return { ref: `${p.id}:${t.id}`, platform: p.id, ...t };
+  return p.oauth !== undefined ||
+    (p.implementation_guides ?? []).some((g) => /\bSMART\b/i.test(g));
 }

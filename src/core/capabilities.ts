@@ -1,6 +1,4 @@
 import { GatewayError } from "../errors.ts";
-import { executeJson } from "./execute-json.ts";
-import type { Gateway } from "./gateway.ts";
 
 type Json = Record<string, unknown>;
 
@@ -50,7 +48,7 @@ export function resourceCapability(statement: unknown, type: string): ResourceCa
   const r = list(restOf(statement as Json).resource).find((x) => x.type === type);
   if (!r) {
     throw new GatewayError("not_found", `The platform's CapabilityStatement lists no "${type}".`, {
-      hint: "Call get_capabilities without resource_type to see the supported types.",
+      next: "check_capabilities",
     });
   }
   return {
@@ -64,35 +62,6 @@ export function resourceCapability(statement: unknown, type: string): ResourceCa
     operations: names(r.operation),
     searchInclude: strings(r.searchInclude),
     searchRevInclude: strings(r.searchRevInclude),
-  };
-}
-
-/** Caches each platform's CapabilityStatement for `ttlMs` (they change rarely). */
-export interface CapabilityCache {
-  get(platformRef: string, owner?: string): Promise<unknown>;
-}
-
-/** Builds a cache that fetches `/metadata` through the core. */
-export function createCapabilityCache(
-  gateway: Gateway,
-  options: { ttlMs?: number; now?: () => number } = {},
-): CapabilityCache {
-  const ttlMs = options.ttlMs ?? 3_600_000;
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, { at: number; value: Promise<unknown> }>();
-  return {
-    get(platformRef, owner) {
-      const key = gateway.catalog.get(platformRef).key;
-      const hit = entries.get(key);
-      if (hit && now() - hit.at < ttlMs) return hit.value;
-      const value = executeJson(gateway, key, { kind: "capabilities" }, { owner }).then((a) =>
-        a.body
-      );
-      entries.set(key, { at: now(), value });
-      // A failure is not cached: the next call asks again.
-      value.catch(() => entries.delete(key));
-      return value;
-    },
   };
 }
 
@@ -124,4 +93,17 @@ function list(value: unknown): Json[] {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** True when the statement lists `$everything` on Patient (or on the whole server). */
+export function listsPatientEverything(statement: unknown): boolean {
+  const rest = restOf(statement as Json);
+  const isEverything = (o: Json) => String(o.name).replace(/^\$/, "") === "everything";
+  const patient = list(rest.resource).find((r) => r.type === "Patient");
+  return list(patient?.operation).some(isEverything) || list(rest.operation).some(isEverything);
+}
+
+/** @deprecated The core caches CapabilityStatements (gateway.capabilities); kept for routes.ts. */
+export function createCapabilityCache(_gateway: unknown, _options?: unknown): unknown {
+  return undefined;
 }

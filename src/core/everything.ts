@@ -1,7 +1,9 @@
 import type { Platform } from "../catalog/platform.ts";
-import { fhirJson } from "../fhir/headers.ts";
+import type { Bundle } from "@medplum/fhirtypes";
+import { GatewayError } from "../errors.ts";
+import { nextLink, pageLinkToInteraction } from "../fhir/bundle.ts";
 import type { FhirInteraction } from "../fhir/interaction.ts";
-import { pagePath } from "../fhir/links.ts";
+import type { FhirResult } from "./fhir-result.ts";
 
 /**
  * Resource types of the R4 Patient compartment that have a `patient` search parameter,
@@ -49,16 +51,7 @@ export interface EverythingLimits {
   pageSize?: number;
 }
 
-/** True when `i` is `Patient/{id}/$everything` on a platform that lacks the operation. */
-export function needsEverythingFallback(
-  i: FhirInteraction,
-  platform: Platform,
-): i is Extract<FhirInteraction, { kind: "operation" }> & { id: string } {
-  return i.kind === "operation" && i.name === "$everything" && i.type === "Patient" &&
-    i.id !== undefined && platform.capabilities.patient_everything === false;
-}
-
-type Run = (i: FhirInteraction) => Promise<Response>;
+type Run = (i: FhirInteraction) => Promise<FhirResult<unknown>>;
 type Entry = { fullUrl?: string; resource?: { resourceType?: string; id?: string } };
 type Issue = { severity: string; code: string; diagnostics: string };
 
@@ -76,12 +69,11 @@ export async function gatherEverything(
   patientId: string,
   params: URLSearchParams = new URLSearchParams(),
   limits: EverythingLimits = {},
-): Promise<Response> {
+): Promise<Bundle> {
   const patient = await run({ kind: "read", type: "Patient", id: patientId });
-  if (!patient.ok) return patient;
   const entries: Entry[] = [{
     fullUrl: `${gatewayBase}/Patient/${patientId}`,
-    resource: await patient.json(),
+    resource: await patient.json() as Entry["resource"],
   }];
   const issues: Issue[] = [];
   const maxEntries = limits.maxEntries ?? 5000;
@@ -103,23 +95,27 @@ export async function gatherEverything(
         issues.push(warning(`${type}: stopped after ${page} pages; results are incomplete.`));
         return;
       }
-      const response = await run(next);
-      if (!response.ok) {
-        await response.body?.cancel();
-        issues.push(warning(`${type}: the platform answered ${response.status}; skipped.`));
+      let bundle: { entry?: Entry[] } | undefined;
+      try {
+        bundle = await (await run(next)).json() as { entry?: Entry[] } | undefined;
+      } catch (err) {
+        // A type the platform refuses is a warning; a login or gateway failure ends the call.
+        const fatal = ["internal", "not_authenticated", "session_expired", "store_unavailable"];
+        if (!(err instanceof GatewayError) || fatal.includes(err.code)) throw err;
+        issues.push(warning(`${type}: the platform answered ${err.status}; skipped.`));
         return;
       }
-      const bundle = await response.json() as { entry?: Entry[]; link?: Link[] };
-      for (const e of bundle.entry ?? []) {
+      for (const e of bundle?.entry ?? []) {
         if (e.resource?.resourceType === type) entries.push(e);
       }
-      next = nextInteraction(bundle.link, gatewayBase);
+      const link = nextLink(bundle);
+      next = link ? pageLinkToInteraction(link, gatewayBase) : undefined;
     }
   };
   await inPool(types, limits.concurrency ?? 4, gatherType);
 
   const unique = dedupe(entries).slice(0, maxEntries);
-  const bundle = {
+  return {
     resourceType: "Bundle",
     type: "searchset",
     total: unique.length,
@@ -133,14 +129,8 @@ export async function gatherEverything(
         }]
         : []),
     ],
-  };
-  return new Response(JSON.stringify(bundle), {
-    status: 200,
-    headers: { "content-type": `${fhirJson}; charset=utf-8` },
-  });
+  } as Bundle;
 }
-
-type Link = { relation?: string; url?: string };
 
 /**
  * The compartment types to search, narrowed by `_type`. A platform's `supported_resources`
@@ -157,20 +147,6 @@ function typesFor(platform: Platform, typeParam: string | null): string[] {
     types = types.filter((t) => asked.includes(t));
   }
   return types;
-}
-
-/** Turns a gateway `next` link back into the interaction that fetches it. */
-function nextInteraction(links: Link[] | undefined, gatewayBase: string) {
-  const url = links?.find((l) => l.relation === "next")?.url;
-  if (!url?.startsWith(`${gatewayBase}/`)) return undefined;
-  const parsed = new URL(url);
-  const rest = url.slice(gatewayBase.length + 1).split("?")[0]!;
-  if (rest === pagePath) {
-    const target = parsed.searchParams.get("target");
-    return target ? { kind: "page", target } as const : undefined;
-  }
-  if (!/^[A-Z][A-Za-z]+$/.test(rest)) return undefined;
-  return { kind: "search", type: rest, params: parsed.searchParams } as const;
 }
 
 function dedupe(entries: Entry[]): Entry[] {

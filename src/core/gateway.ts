@@ -1,17 +1,18 @@
+import type { CapabilityStatement } from "@medplum/fhirtypes";
+import type { AuthService, SessionService } from "../auth/types.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Platform } from "../catalog/platform.ts";
-import { GatewayError } from "../errors.ts";
-import { fhirJson, isJsonType, pickRequestHeaders, pickResponseHeaders } from "../fhir/headers.ts";
-import { type FhirInteraction, returnsBundle, toUpstreamTarget } from "../fhir/interaction.ts";
-import { createLinkMapper, isBundle, type LinkMapper, rewriteBundle } from "../fhir/links.ts";
-import { isOperationOutcome, type OperationOutcome } from "../fhir/outcome.ts";
-import { sendUpstream } from "../fhir/upstream.ts";
-import type { HookContext } from "../hooks/define-plugin.ts";
+import { toCapabilityView } from "../fhir/capability-view.ts";
+import { createPageLinks, randomPageLinkKey } from "../fhir/page-link.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
-import { gatherEverything, needsEverythingFallback } from "./everything.ts";
+import type { Caller } from "./caller.ts";
+import { createExchange } from "./exchange.ts";
+import { createFhirOperations, type FhirOperations } from "./fhir-operations.ts";
+import { createLoginOperations, type LoginOperations } from "./login-operations.ts";
+import type { GatewayObserver } from "./observer.ts";
+import { createPlatformOperations, type PlatformOperations } from "./platform-operations.ts";
 import type { UpstreamAuth } from "./upstream-auth.ts";
-import { assertInteraction, assertRoutable } from "./validate-interaction.ts";
 
 /** What the core needs from the outside world; tests inject each. */
 export interface GatewayDeps {
@@ -22,193 +23,113 @@ export interface GatewayDeps {
   /** Public base of the gateway (e.g. https://gw.example.org), no trailing slash. */
   publicUrl: string;
   upstreamTimeoutMs: number;
+  /** The largest request body the gateway reads (default 10 MB). */
+  maxBodyBytes?: number;
+  /** Upstream credentials (the SMART module); without it nothing is sent. */
   auth?: UpstreamAuth;
+  /** SMART logins and gateway sessions, for the login operations. */
+  logins?: AuthService;
+  sessions?: SessionService;
+  observers?: readonly GatewayObserver[];
+  /** The HMAC key of `_page` links (the vault's "page-link" key); random per process without. */
+  pageLinkKey?: Promise<CryptoKey>;
+  /** How long a CapabilityStatement is cached (default 1 h). */
+  capabilityTtlMs?: number;
+  now?: () => number;
   /** Waits between rate-limit retries; tests inject a fake. */
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Per-call options from the face that makes the call. */
-export interface CallOptions {
-  /** Whose upstream credentials to use (a gateway session or user). */
-  owner?: string;
-  /** Caller headers; only FHIR ones (If-Match, Prefer, ...) are forwarded. */
-  headers?: Headers;
-  /** Content-Type of the body, when there is one. */
-  contentType?: string;
-  signal?: AbortSignal;
-}
-
-/** The core both faces call: one FHIR interaction in, one FHIR response out. */
-export interface Gateway {
+/**
+ * The core: every operation a face (REST, MCP, CLI, pages) calls. Faces parse their input,
+ * call one operation with the Caller, and render the result or the GatewayError it throws.
+ */
+export interface Gateway extends FhirOperations {
   readonly catalog: Catalog;
-  /**
-   * Runs an interaction on a platform and answers a Response whose URLs point at the gateway.
-   * Throws GatewayError for anything the gateway refuses or cannot reach; upstream FHIR
-   * errors come back as responses with the upstream status and an OperationOutcome.
-   */
-  execute(platformRef: string, i: FhirInteraction, options?: CallOptions): Promise<Response>;
   /** The gateway base URL for a platform: `{publicUrl}/api/fhir/{key}`. */
   baseFor(platform: Platform): string;
+  readonly platforms: PlatformOperations;
+  readonly login: LoginOperations;
 }
+
+/** The default bound of a request body. */
+export const defaultMaxBodyBytes = 10 * 1024 * 1024;
 
 /** Builds the core. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const baseFor = (p: Platform) => `${deps.publicUrl}/api/fhir/${p.key}`;
-
-  async function execute(
-    platformRef: string,
-    i: FhirInteraction,
-    options: CallOptions = {},
-  ): Promise<Response> {
-    const platform = deps.catalog.get(platformRef);
-    const upstreamBase = assertRoutable(platform);
-    assertInteraction(i, platform);
-    if (needsEverythingFallback(i, platform)) {
-      // The platform lacks $everything: gather the compartment through this same core.
-      const run = (next: FhirInteraction) => execute(platform.key, next, options);
-      return await gatherEverything(run, platform, baseFor(platform), i.id, i.params);
-    }
-    const mapper = createLinkMapper(upstreamBase, baseFor(platform));
-    const target = toUpstreamTarget(i, upstreamBase);
-    if (i.kind === "page") target.url = pageUrl(upstreamBase, i.target);
-    const ctx: HookContext = { platform, log: deps.log, interaction: i.kind };
-    const replayable = target.body === undefined || !(target.body instanceof ReadableStream);
-    let authorization = await deps.auth?.authorization(platform, options.owner);
-    const build = async () => {
-      const headers = pickRequestHeaders(options.headers ?? new Headers());
-      headers.set("accept", fhirJson);
-      if (target.body !== undefined) {
-        headers.set(
-          "content-type",
-          target.form ? "application/x-www-form-urlencoded" : options.contentType ?? fhirJson,
-        );
-      }
-      if (authorization) headers.set("authorization", authorization);
-      const init: RequestInit & { duplex?: string } = {
-        method: target.method,
-        headers,
-        body: target.body as BodyInit | undefined,
-        redirect: "manual",
-      };
-      if (target.body instanceof ReadableStream) init.duplex = "half";
-      return await deps.hooks.beforeRequest(new Request(target.url, init), ctx);
-    };
-    const send = () =>
-      sendUpstream(build, replayable, {
-        fetch: deps.fetch,
-        timeoutMs: deps.upstreamTimeoutMs,
-        signal: options.signal,
-        sleep: deps.sleep,
+  const exchange = createExchange({
+    catalog: deps.catalog,
+    hooks: deps.hooks,
+    fetch: deps.fetch,
+    log: deps.log,
+    upstreamTimeoutMs: deps.upstreamTimeoutMs,
+    maxBodyBytes: deps.maxBodyBytes ?? defaultMaxBodyBytes,
+    auth: deps.auth,
+    observers: deps.observers ?? [],
+    sleep: deps.sleep,
+    pageLinks: (deps.pageLinkKey ?? randomPageLinkKey()).then(createPageLinks),
+    baseFor,
+  });
+  const capabilities = capabilityCache(
+    async (caller, platform) => {
+      const result = await exchange(caller, platform, { kind: "capabilities" });
+      const statement = await result.json() as CapabilityStatement;
+      // No upstream address reaches callers: implementation.url, OAuth URIs, other links.
+      return toCapabilityView(statement, {
+        upstreamBase: platform.baseUrl!,
+        gatewayBase: baseFor(platform),
+        hideHosts: oauthHosts(platform),
       });
-
-    let upstream = await send();
-    if (upstream.status === 401 && authorization && replayable) {
-      await upstream.body?.cancel();
-      authorization = await deps.auth!.authorization(platform, options.owner, {
-        forceRefresh: true,
-      });
-      upstream = await send();
-    }
-    upstream = await deps.hooks.afterResponse(upstream, ctx);
-    deps.log.debug("upstream answered", {
-      platform: platform.key,
-      interaction: i.kind,
-      status: upstream.status,
-    });
-    return await toCallerResponse(upstream, i, mapper, platform);
-  }
-
-  return { catalog: deps.catalog, execute, baseFor };
-}
-
-/** Resolves a `_page` target against the upstream origin; refuses anything off-origin. */
-function pageUrl(upstreamBase: string, target: string): string {
-  const origin = new URL(upstreamBase).origin;
-  if (!target.startsWith("/") || target.startsWith("//")) {
-    throw new GatewayError(
-      "bad_request",
-      "The page link is malformed; use the links the gateway returned.",
-    );
-  }
-  const url = new URL(target, origin);
-  if (url.origin !== origin) {
-    throw new GatewayError(
-      "bad_request",
-      "The page link is malformed; use the links the gateway returned.",
-    );
-  }
-  return url.href;
-}
-
-async function toCallerResponse(
-  upstream: Response,
-  i: FhirInteraction,
-  mapper: LinkMapper,
-  platform: Platform,
-): Promise<Response> {
-  const headers = pickResponseHeaders(upstream.headers, (u) => mapper.toGateway(u));
-  const json = isJsonType(upstream.headers.get("content-type"));
-  if (json) headers.set("content-type", `${fhirJson}; charset=utf-8`);
-
-  if (upstream.status >= 400) return await errorResponse(upstream, headers, json, platform);
-  if (upstream.status >= 300 && upstream.status < 400 && upstream.status !== 304) {
-    await upstream.body?.cancel();
-    throw new GatewayError(
-      "upstream_error",
-      `The platform answered a redirect (${upstream.status}) the gateway does not follow.`,
-    );
-  }
-  if (!json || !returnsBundle(i) || upstream.body === null) {
-    return new Response(upstream.body, { status: upstream.status, headers });
-  }
-  const body: unknown = await readJson(upstream);
-  if (isBundle(body)) rewriteBundle(body, mapper);
-  return new Response(JSON.stringify(body), { status: upstream.status, headers });
-}
-
-async function errorResponse(
-  upstream: Response,
-  headers: Headers,
-  json: boolean,
-  platform: Platform,
-): Promise<Response> {
-  const text = await upstream.text().catch(() => "");
-  let outcome: OperationOutcome | undefined;
-  if (json) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (isOperationOutcome(parsed)) outcome = parsed;
-    } catch {
-      // fall through to a generated outcome
-    }
-  }
-  let status = upstream.status;
-  if (!outcome && status >= 500) status = 502; // the upstream failed, not the gateway
-  outcome ??= {
-    resourceType: "OperationOutcome",
-    issue: [{
-      severity: "error",
-      code: upstream.status === 404
-        ? "not-found"
-        : upstream.status === 429
-        ? "throttled"
-        : upstream.status >= 500
-        ? "exception"
-        : "processing",
-      diagnostics: `The platform "${platform.key}" answered ${upstream.status}${
-        upstream.statusText ? ` ${upstream.statusText}` : ""
-      } without an OperationOutcome.`,
-    }],
+    },
+    { ttlMs: deps.capabilityTtlMs ?? 3_600_000, now: deps.now ?? Date.now },
+  );
+  const fhir = createFhirOperations({
+    resolve: (ref) => deps.catalog.get(ref),
+    exchange,
+    baseFor,
+    capabilities,
+  });
+  return {
+    ...fhir,
+    catalog: deps.catalog,
+    baseFor,
+    platforms: createPlatformOperations({ catalog: deps.catalog, baseFor }),
+    login: createLoginOperations({
+      catalog: deps.catalog,
+      auth: deps.logins,
+      sessions: deps.sessions,
+    }),
   };
-  headers.set("content-type", `${fhirJson}; charset=utf-8`);
-  return new Response(JSON.stringify(outcome), { status, headers });
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new GatewayError("upstream_error", "The platform answered malformed JSON.");
-  }
+type Fetcher = (caller: Caller, platform: Platform) => Promise<CapabilityStatement>;
+
+/**
+ * One CapabilityStatement cache for every face, keyed by platform key: statements change
+ * rarely and are the same for every caller. A failure is not cached.
+ */
+function capabilityCache(fetchOne: Fetcher, o: { ttlMs: number; now: () => number }): Fetcher {
+  const entries = new Map<string, { at: number; value: Promise<CapabilityStatement> }>();
+  return (caller, platform) => {
+    const hit = entries.get(platform.key);
+    if (hit && o.now() - hit.at < o.ttlMs) return hit.value;
+    const value = fetchOne(caller, platform);
+    entries.set(platform.key, { at: o.now(), value });
+    value.catch(() => entries.delete(platform.key));
+    return value;
+  };
+}
+
+/** Hosts of the platform's own OAuth endpoints, which callers never need to see. */
+function oauthHosts(platform: Platform): string[] {
+  const o = platform.oauth;
+  const urls = [o?.authorize_url, o?.token_url, o?.revocation_url, o?.introspection_url];
+  return urls.flatMap((u) => {
+    try {
+      return u ? [new URL(u).hostname] : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -1,3 +1,5 @@
+import { nextLink } from "../fhir/bundle.ts";
+
 /**
  * Compact summaries of FHIR resources and Bundles: ids, types and the few fields a reader
  * (a person or a model) looks at first. Full resources stay one `read` away.
@@ -95,8 +97,8 @@ export function summarizeBundle(bundle: unknown): BundleSummary {
     if (mode === "include") out.included.push(summary);
     else out.entries.push(summary);
   }
-  const next = asArray(b.link).map(asRecord).find((l) => l.relation === "next")?.url;
-  if (typeof next === "string") out.next = next;
+  const next = nextLink(b);
+  if (next) out.next = next;
   return out;
 }
 

@@ -19,7 +19,10 @@ export function assertInteraction(i: FhirInteraction, platform: Platform): void 
       throw new GatewayError(
         "operation_not_allowed",
         `Operation "${i.name}" is not allowed on platform "${platform.key}".`,
-        { hint: `An operator can allow it with "operations" in ${platform.source}.` },
+        {
+          hint: `An operator can allow it with "operations" in ${platform.source}.`,
+          details: { platform: platform.key, setting: `${platform.source}: operations` },
+        },
       );
     }
   }
@@ -28,6 +31,7 @@ export function assertInteraction(i: FhirInteraction, platform: Platform): void 
       throw new GatewayError(
         "bad_request",
         `A conditional ${i.kind} needs search parameters; give an id or criteria.`,
+        { next: "fix_input" },
       );
     }
   }
@@ -42,13 +46,13 @@ export function assertInteraction(i: FhirInteraction, platform: Platform): void 
 export function normalizeFormat(params: URLSearchParams): void {
   const format = params.get("_format");
   if (format === null) return;
-  const f = format.toLowerCase();
-  if (f === "json" || f.includes("json")) {
+  if (format.toLowerCase().includes("json")) {
     params.delete("_format");
     return;
   }
   throw new GatewayError("not_acceptable", `_format "${format.slice(0, 40)}" is not supported.`, {
     hint: "The gateway returns FHIR JSON only; use _format=json or omit it.",
+    next: "fix_input",
   });
 }
 
@@ -57,14 +61,15 @@ export function assertRoutable(platform: Platform): string {
   if (platform.status === "disabled") {
     throw new GatewayError("platform_unavailable", `Platform "${platform.key}" is disabled.`, {
       hint: platform.status_reason,
+      details: { platform: platform.key },
     });
   }
   if (platform.baseUrl && platform.status !== "needs-registration") return platform.baseUrl;
   if (platform.baseUrl && platform.baseUrlFromEnv) return platform.baseUrl;
+  const setting = `${envPrefix(platform.id)}FHIR_BASE_URL`;
   const where = platform.developer_portal
     ? `Register at ${platform.developer_portal} to get it, then set`
     : "Set";
-  const envName = `${envPrefix(platform.id)}FHIR_BASE_URL`;
   const tenantHint = platform.tenants?.length || platform.tenants_file
     ? ` Or name an organization: ${platform.id}:<tenant id>.`
     : "";
@@ -72,6 +77,10 @@ export function assertRoutable(platform: Platform): string {
     "platform_unavailable",
     `Platform "${platform.key}" has no FHIR base URL configured` +
       (platform.status === "needs-registration" ? " (needs registration)." : "."),
-    { hint: `${where} ${envName}.${tenantHint}` },
+    {
+      hint: `${where} ${setting}.${tenantHint}`,
+      next: "configure_platform",
+      details: { platform: platform.key, setting },
+    },
   );
 }

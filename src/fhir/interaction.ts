@@ -12,6 +12,8 @@ export type FhirInteraction =
     type?: string;
     params: URLSearchParams;
     via?: "get" | "post";
+    /** POST `_search` only: the caller's form body, read by the core after the login check. */
+    form?: FhirBody;
     compartment?: { type: string; id: string };
   }
   | { kind: "read"; type: string; id: string }
@@ -36,6 +38,44 @@ export type FhirInteraction =
 
 /** The interaction's name, e.g. "search", as plugins and logs see it. */
 export type InteractionKind = FhirInteraction["kind"];
+
+/** Operations that only read, so a read-only caller may POST them. */
+const readingOperations = new Set([
+  "$everything",
+  "$validate",
+  "$meta",
+  "$lastn",
+  "$stats",
+  "$expand",
+  "$lookup",
+  "$validate-code",
+  "$subsumes",
+  "$translate",
+  "$match",
+  "$document",
+  "$summary",
+  "$docref",
+  "$questionnaire-package",
+  "$populate",
+  "$member-match",
+  "$inquire",
+]);
+
+/** True when the interaction may change data on the platform. */
+export function isWrite(i: FhirInteraction): boolean {
+  switch (i.kind) {
+    case "create":
+    case "update":
+    case "patch":
+    case "delete":
+    case "batch":
+      return true;
+    case "operation":
+      return i.method === "POST" && !readingOperations.has(i.name);
+    default:
+      return false;
+  }
+}
 
 /** Interactions whose responses may be Bundles with links to rewrite. */
 export function returnsBundle(i: FhirInteraction): boolean {

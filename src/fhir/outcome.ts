@@ -1,4 +1,4 @@
-import type { GatewayError, IssueType } from "../errors.ts";
+import type { ErrorCode, IssueType } from "../errors.ts";
 
 /** A FHIR R4 OperationOutcome. */
 export interface OperationOutcome {
@@ -14,16 +14,24 @@ export interface OperationOutcome {
 /** The system of the gateway's own error codes in OperationOutcome.issue.details. */
 export const errorCodeSystem = "https://fhir-gateway.dev/error-code";
 
-/** Builds the OperationOutcome a GatewayError is shown as. */
-export function outcomeFromError(err: GatewayError): OperationOutcome {
-  const text = err.hint ? `${err.message} ${err.hint}` : err.message;
+/**
+ * The one OperationOutcome builder: one issue with the FHIR issue type, the text a face
+ * phrased, and (for the gateway's own errors) the gateway error code as a coding.
+ */
+export function toOutcome(
+  issue: IssueType,
+  text: string,
+  options: { code?: ErrorCode; severity?: "error" | "warning" | "information" } = {},
+): OperationOutcome {
   return {
     resourceType: "OperationOutcome",
     issue: [{
-      severity: "error",
-      code: err.issue,
+      severity: options.severity ?? "error",
+      code: issue,
       diagnostics: text,
-      details: { text, coding: [{ system: errorCodeSystem, code: err.code }] },
+      details: options.code
+        ? { text, coding: [{ system: errorCodeSystem, code: options.code }] }
+        : { text },
     }],
   };
 }
@@ -31,7 +39,8 @@ export function outcomeFromError(err: GatewayError): OperationOutcome {
 /** True when `value` looks like an OperationOutcome. */
 export function isOperationOutcome(value: unknown): value is OperationOutcome {
   return typeof value === "object" && value !== null &&
-    (value as { resourceType?: unknown }).resourceType === "OperationOutcome";
+    (value as { resourceType?: unknown }).resourceType === "OperationOutcome" &&
+    Array.isArray((value as { issue?: unknown }).issue);
 }
 
 /** The human text of an OperationOutcome's issues, joined. */

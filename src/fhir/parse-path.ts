@@ -1,6 +1,6 @@
 import { GatewayError } from "../errors.ts";
-import type { FhirBody, FhirInteraction } from "../fhir/interaction.ts";
-import { pagePath } from "../fhir/links.ts";
+import type { FhirBody, FhirInteraction } from "./interaction.ts";
+import { pagePath } from "./links.ts";
 
 /**
  * Maps a REST call under `/api/fhir/{platform}/` onto a FHIR interaction, following the FHIR

@@ -54,17 +54,25 @@ async function fetchWithTimeout(request: Request, options: UpstreamOptions): Pro
   try {
     return await options.fetch(new Request(request, { signal: controller.signal }));
   } catch (err) {
+    if (!timedOut && options.signal?.aborted) {
+      // The caller went away: nothing is wrong with the platform.
+      throw new GatewayError("client_closed", "The caller closed the connection.", { cause: err });
+    }
     if (timedOut) {
       throw new GatewayError(
         "upstream_timeout",
         `The platform's server (${host}) did not answer within ${options.timeoutMs} ms.`,
-        { hint: "Try again later, or raise FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS.", cause: err },
+        {
+          hint: "Try again later, or ask the operator to raise FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS.",
+          details: { setting: "FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS" },
+          cause: err,
+        },
       );
     }
     throw new GatewayError(
       "upstream_unreachable",
       `The platform's server (${host}) could not be reached.`,
-      { hint: "Check the platform's fhir_base_url and that the server is up.", cause: err },
+      { hint: "The platform may be down; its base URL may be wrong.", cause: err },
     );
   } finally {
     clearTimeout(timer);

@@ -10,6 +10,7 @@ import type {
   ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { phraseArgumentErrors } from "./_argument-errors.ts";
 import type { McpContext } from "./context.ts";
 import { errorResult } from "./tool-result.ts";
 
@@ -43,6 +44,7 @@ export function registerTools(
   // deno-lint-ignore no-explicit-any
   tools: Array<ToolSpec<any>>,
 ): void {
+  phraseArgumentErrors(server, new Map(tools.map((t) => [t.name, t.input])));
   for (const tool of tools) {
     server.registerTool(
       tool.name,

@@ -1,8 +1,6 @@
 // @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { toPublicPlatform } from "../catalog/platform.ts";
-import type { McpContext } from "./context.ts";
-import { platformCard } from "./tools/platform-tools.ts";
+import { callerFor, type McpContext } from "./context.ts";
 
 /** The URI scheme of the gateway's MCP resources. */
 export const resourceScheme = "fhir-gateway";
@@ -36,7 +34,7 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
       description: "Every platform this gateway reaches, with whether it needs a login.",
       mimeType: "application/json",
     },
-    (uri) => json(uri, { count: catalog.all().length, platforms: catalog.all().map(platformCard) }),
+    (uri) => json(uri, ctx.gateway.platforms.list()),
   );
 
   server.registerResource(
@@ -50,7 +48,7 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
       description: "A platform's details: FHIR base, version, OAuth endpoints, documentation.",
       mimeType: "application/json",
     },
-    (uri, vars) => json(uri, toPublicPlatform(catalog.get(String(vars.platform_id)))),
+    (uri, vars) => json(uri, ctx.gateway.platforms.detail(String(vars.platform_id))),
   );
 
   server.registerResource(
@@ -65,6 +63,6 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
       mimeType: "application/fhir+json",
     },
     async (uri, vars) =>
-      json(uri, await ctx.capabilities.get(String(vars.platform_id), ctx.session.owner())),
+      json(uri, await ctx.gateway.capabilities(await callerFor(ctx), String(vars.platform_id))),
   );
 }

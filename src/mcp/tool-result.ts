@@ -42,38 +42,52 @@ export function errorResult(err: unknown, log: Logger, tool: string): CallToolRe
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     });
   }
-  return {
-    isError: true,
-    content: [{ type: "text", text: `${gw.message} ${nextStep(gw)}`.trim() }],
-  };
+  const text = [gw.message, gw.hint, nextStep(gw)].filter(Boolean).join(" ");
+  return { isError: true, content: [{ type: "text", text }] };
 }
 
-/** The next step for an agent, by error code; the one place codes map to advice. */
-export function nextStep(err: GatewayError): string {
-  switch (err.code) {
-    case "not_authenticated":
-      return "Not logged in to this platform: call start_auth with this platform_id, show the " +
-        "user its authorization_url and user_code, then call wait_for_auth.";
-    case "session_expired":
-      return "The login expired and could not be refreshed: call start_auth again, then " +
+/** The next step of an error in the MCP face's words (tools and their arguments). */
+export function nextStep(err: GatewayError): string | undefined {
+  const p = err.details.platform;
+  const on = p ? ` with platform_id "${p}"` : "";
+  switch (err.next) {
+    case "login":
+      return `Not logged in: call start_auth${on}, show the user its authorization_url and ` +
+        "user_code, then call wait_for_auth.";
+    case "login_again":
+      return `The login expired and could not be refreshed: call start_auth${on} again, then ` +
         "wait_for_auth.";
-    case "unknown_platform":
+    case "wait_for_login":
+      return `The user has not finished logging in: call wait_for_auth${on}.`;
+    case "list_platforms":
       return "Call list_platforms to find the platform_id (a tenant is <platform>:<tenant id>).";
-    case "forbidden":
-      return err.message.toLowerCase().includes("handle")
-        ? "Call start_auth for a new auth_handle, or call the tool without auth_handle."
-        : err.hint ?? "The platform refused this with the granted scopes; call start_auth " +
-            "with broader scopes if the user agrees.";
-    case "rate_limited":
-      return err.hint ?? "The platform is rate-limiting: wait a minute, then retry.";
-    case "upstream_unreachable":
-    case "upstream_timeout":
-      return err.hint ?? "The platform did not answer: retry later, or try another platform.";
-    case "not_found":
-      return err.hint ?? "Check the resource type and id, or search for it instead.";
-    case "internal":
+    case "configure_platform":
+      return err.details.setting
+        ? `The gateway operator must set ${err.details.setting}; try another platform meanwhile.`
+        : "Try another platform.";
+    case "check_capabilities":
+      return `Call get_capabilities${on} to see what the platform serves.`;
+    case "use_returned_links":
+      return "Pass next_cursor exactly as the previous answer gave it, or search again.";
+    case "new_handle":
+      return "Call start_auth for a new auth_handle, or call the tool without auth_handle.";
+    case "broader_scopes":
+      return `Call start_auth${on} with the scopes needed, if the user agrees.`;
+    case "search_instead":
+      return "Check the resource type and id, or search for it instead.";
+    case "reread_and_retry":
+      return "Call read for the current version, then retry with its version as if_match.";
+    case "retry_later":
+      return err.details.retryAfterSeconds
+        ? `Wait ${err.details.retryAfterSeconds} s, then retry.`
+        : "Retry later, or try another platform.";
+    case "fix_input":
+      return err.details.field
+        ? `Fix the argument "${err.details.field}" and call again.`
+        : undefined;
+    case "report":
       return "Retry once; if it fails again, report it to the gateway operator.";
     default:
-      return err.hint ?? "";
+      return undefined;
   }
 }

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import type { SmartAuth } from "../auth/types.ts";
+import type { LoginOperations } from "../core/login-operations.ts";
 import { GatewayError, toGatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { callerOf } from "./caller.ts";
 import { callbackPage } from "./callback-page.ts";
 import {
   confirmGonePage,
@@ -11,20 +13,21 @@ import {
 } from "./confirm-page.ts";
 import type { SessionCookies } from "./session-cookie.ts";
 
-/** The longest `/wait` holds a request open, in seconds. */
-export const maxWaitSeconds = 120;
-const defaultWaitSeconds = 30;
-/** Stands in for a caller without a session: it owns no logins. */
-const noOwner = "anonymous";
-
 /**
- * `/auth`: SMART logins for browsers, as thin adapters over the SmartAuth core. JSON
+ * `/auth`: SMART logins for browsers, as thin adapters over the core's login operations
+ * (start, status, wait, logout) and the SMART module's callback and confirm page. JSON
  * endpoints answer OperationOutcome on errors; the callback answers an HTML page.
  */
 export function authRoutes(
-  deps: { smart: SmartAuth; cookies: SessionCookies; log: Logger; publicUrl: string },
+  deps: {
+    smart: SmartAuth;
+    login: LoginOperations;
+    cookies: SessionCookies;
+    log: Logger;
+    publicUrl: string;
+  },
 ): Hono {
-  const { smart, cookies } = deps;
+  const { smart, cookies, login } = deps;
   const publicOrigin = new URL(deps.publicUrl).origin;
   const app = new Hono();
   const noStore = { "cache-control": "no-store" };
@@ -50,7 +53,7 @@ export function authRoutes(
   app.get("/callback", async (c) => {
     const params = new URL(c.req.url).searchParams;
     try {
-      const result = await smart.completeLogin(await cookies.ownerOf(c), params);
+      const result = await smart.completeLogin(await cookies.cookieOwner(c), params);
       // A completed login moves the browser's session to a new id (session fixation).
       const renewed = result.ok ? await cookies.rotate(c) : undefined;
       const response = result.ok && result.returnTo
@@ -69,14 +72,13 @@ export function authRoutes(
   });
 
   app.get("/status", async (c) => {
-    const platforms = await smart.status((await cookies.ownerOf(c)) ?? noOwner);
+    const platforms = await login.status(callerOf(c));
     return c.json({ platforms }, 200, noStore);
   });
 
   app.get("/:platform/login", async (c) => {
     const scope = c.req.query("scope");
-    const owner = await cookies.ensureOwner(c);
-    const { authorizationUrl } = await smart.startLogin(owner, c.req.param("platform"), {
+    const { authorizationUrl } = await login.start(callerOf(c), c.req.param("platform"), {
       scopes: scope ? scope.split(/[\s,]+/).filter(Boolean) : undefined,
       returnTo: c.req.query("return_to"),
       bindToSession: true,
@@ -87,43 +89,32 @@ export function authRoutes(
   });
 
   app.get("/:platform/status", async (c) => {
-    const owner = (await cookies.ownerOf(c)) ?? noOwner;
-    const [status] = await smart.status(owner, c.req.param("platform"));
+    const [status] = await login.status(callerOf(c), c.req.param("platform"));
     return c.json(status, 200, noStore);
   });
 
   app.get("/:platform/wait", async (c) => {
-    const seconds = parseTimeout(c.req.query("timeout"));
-    const owner = (await cookies.ownerOf(c)) ?? noOwner;
-    const status = await smart.waitForLogin(owner, c.req.param("platform"), {
-      timeoutMs: seconds * 1000,
+    const status = await login.wait(callerOf(c), c.req.param("platform"), {
+      timeoutSeconds: parseSeconds(c.req.query("timeout")),
       signal: c.req.raw.signal,
     });
     return c.json(status, 200, noStore);
   });
 
   app.post("/:platform/logout", async (c) => {
-    const owner = await cookies.ownerOf(c);
-    const platform = c.req.param("platform");
-    if (owner) await smart.logout(owner, platform);
-    const [status] = await smart.status(owner ?? noOwner, platform);
+    const status = await login.revoke(callerOf(c), c.req.param("platform"));
     return c.json(status, 200, noStore);
   });
 
   return app;
 }
 
-function parseTimeout(value: string | undefined): number {
-  if (value === undefined || value === "") return defaultWaitSeconds;
+function parseSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new GatewayError(
-      "bad_request",
-      `timeout "${value.slice(0, 20)}" is not a number of seconds.`,
-      {
-        hint: `Give 0 to ${maxWaitSeconds} seconds.`,
-      },
-    );
-  }
-  return Math.min(n, maxWaitSeconds);
+  if (Number.isFinite(n)) return n;
+  throw new GatewayError("bad_request", `timeout "${value.slice(0, 20)}" is not a number.`, {
+    hint: "Give a number of seconds.",
+    next: "fix_input",
+  });
 }

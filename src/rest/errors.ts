@@ -2,18 +2,29 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { GatewayError, toGatewayError } from "../errors.ts";
 import { fhirJson } from "../fhir/headers.ts";
-import { outcomeFromError } from "../fhir/outcome.ts";
+import { type OperationOutcome, toOutcome } from "../fhir/outcome.ts";
 import { routePattern } from "../http/route-pattern.ts";
 import type { Logger } from "../log.ts";
+import { restAdvice } from "./advice.ts";
 
-/** An OperationOutcome response for a GatewayError. */
+/**
+ * An OperationOutcome response for a GatewayError: the platform's own outcome when it sent
+ * one, else the gateway's, with the next step in REST's words.
+ */
 export function outcomeResponse(err: GatewayError): Response {
   const headers = new Headers({ "content-type": `${fhirJson}; charset=utf-8` });
   if (err.status === 401) headers.set("www-authenticate", 'Bearer realm="fhir-gateway"');
   if (err.details.retryAfterSeconds !== undefined) {
     headers.set("retry-after", String(err.details.retryAfterSeconds));
   }
-  return new Response(JSON.stringify(outcomeFromError(err)), { status: err.status, headers });
+  return new Response(JSON.stringify(toRestOutcome(err)), { status: err.status, headers });
+}
+
+/** The OperationOutcome a REST caller gets for an error. */
+export function toRestOutcome(err: GatewayError): OperationOutcome {
+  if (err.details.outcome) return err.details.outcome;
+  const text = [err.message, err.hint, restAdvice(err)].filter(Boolean).join(" ");
+  return toOutcome(err.issue, text, { code: err.code });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import type { Catalog } from "../catalog/catalog.ts";
-import { toPublicPlatform, toPublicTenant } from "../catalog/platform.ts";
+import type { PlatformOperations } from "../core/platform-operations.ts";
 import { platformStatuses, platformTypes } from "../catalog/schema.ts";
 import { GatewayError } from "../errors.ts";
 
@@ -11,32 +10,21 @@ const maxLimit = 500;
  * `q` also searches tenant names. `/api/platforms/{id}/tenants?q=&limit=` lists a
  * multi-tenant platform's organizations, each with the `ref` to route to it.
  */
-export function platformRoutes(catalog: Catalog): Hono {
+export function platformRoutes(platforms: PlatformOperations): Hono {
   const app = new Hono();
   app.get("/", (c) => {
     const type = oneOf(c.req.query("type"), platformTypes, "type");
     const status = oneOf(c.req.query("status"), platformStatuses, "status");
     const q = c.req.query("q")?.trim() || undefined;
-    const platforms = catalog.list({ type, status, q }).map(toPublicPlatform);
-    const tenants = q
-      ? catalog.searchTenants(q, limit(c.req.query("limit"), 25)).map(({ platform, tenant }) =>
-        toPublicTenant(platform, tenant)
-      )
-      : undefined;
-    return c.json({ count: platforms.length, platforms, ...(tenants ? { tenants } : {}) });
+    return c.json(
+      platforms.list({ type, status, q, tenantLimit: limit(c.req.query("limit"), 25) }),
+    );
   });
-  app.get("/:id", (c) => c.json(toPublicPlatform(catalog.get(c.req.param("id")))));
+  app.get("/:id", (c) => c.json(platforms.detail(c.req.param("id"))));
   app.get("/:id/tenants", (c) => {
-    const p = catalog.get(c.req.param("id"));
     const q = c.req.query("q") ?? "";
-    const total = p.tenants?.length ?? 0;
-    const found = catalog.searchTenants(q, limit(c.req.query("limit"), 100), p.id);
-    return c.json({
-      platform: p.id,
-      total,
-      count: found.length,
-      tenants: found.map(({ platform, tenant }) => toPublicTenant(platform, tenant)),
-    });
+    const found = platforms.tenants(c.req.param("id"), q, limit(c.req.query("limit"), 100));
+    return c.json({ ...found, count: found.tenants.length });
   });
   return app;
 }

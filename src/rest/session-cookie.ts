@@ -4,8 +4,10 @@ import type { SessionService } from "../auth/types.ts";
 
 /** Reads and sets the gateway session cookie for REST routes. */
 export interface SessionCookies {
-  /** The owner of the caller's live session, or undefined (never creates one). */
+  /** The owner an X-Auth-Handle or the session cookie names, or undefined (never creates one). */
   ownerOf(c: Context): Promise<string | undefined>;
+  /** The owner of the live session the cookie names, or undefined. */
+  cookieOwner(c: Context): Promise<string | undefined>;
   /** The caller's owner, creating a session (and its cookie) on first need. */
   ensureOwner(c: Context): Promise<string>;
   /**
@@ -29,15 +31,19 @@ export function createSessionCookies(
   const secure = options.publicUrl.startsWith("https:");
   const name = secure ? "__Host-fhir_gateway_session" : "fhir_gateway_session";
   const attributes = { httpOnly: true, sameSite: "Lax", secure, path: "/" } as const;
+  const cookieOwner = async (c: Context) => {
+    const id = getCookie(c, name);
+    return id ? await options.sessions.resolve(id) : undefined;
+  };
   const ownerOf = async (c: Context) => {
     // An agent names its session with the signed handle start_auth gave it (no cookie jar).
     const handle = c.req.header(authHandleHeader);
     if (handle) return await options.sessions.resolveHandle(handle);
-    const id = getCookie(c, name);
-    return id ? await options.sessions.resolve(id) : undefined;
+    return await cookieOwner(c);
   };
   return {
     ownerOf,
+    cookieOwner,
     async ensureOwner(c) {
       const owner = await ownerOf(c);
       if (owner) return owner;

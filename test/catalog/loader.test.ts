@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCatalog } from "../../src/catalog/catalog.ts";
 import { CatalogError, loadPlatformFiles, toPlatform } from "../../src/catalog/load.ts";
-import { toPublicPlatform } from "../../src/catalog/platform.ts";
+import { toPlatformDetail } from "../../src/core/platform-view.ts";
 import { builtinPlatformsDir } from "../../src/load-catalog.ts";
 import { runCommand, runScript, tempDir } from "./_helpers.ts";
 
@@ -145,7 +145,7 @@ describe("environment overrides", () => {
     expect(p.credentials).toEqual({ clientId: "client-123", clientSecret: "s3cret-value-xyz" });
     expect(p.baseUrl).toBe("http://127.0.0.1:1/fhir");
     expect(p.baseUrlFromEnv).toBe(true);
-    const shown = JSON.stringify(toPublicPlatform(p));
+    const shown = JSON.stringify(toPlatformDetail(p, "http://gateway.test/api/fhir/acme-health"));
     expect(shown).not.toContain("s3cret-value-xyz");
     expect(shown).toContain('"credentials_configured":true');
     expect(toPlatform(file!.file, file!.platform, {}).baseUrl).toBeUndefined();

@@ -24,7 +24,7 @@ describe("GET /api/platforms", () => {
     expect(text).not.toContain(secret);
     expect(text).not.toMatch(/client_secret/i);
     const body = JSON.parse(text) as Listing;
-    expect(body.count).toBe(67);
+    expect(body.count).toBe(70);
     const byId = new Map(body.platforms.map((p) => [p.id, p]));
     expect(byId.get("epic")?.status).toBe("needs-registration");
     expect(byId.get("epic")?.status_reason).toContain("https://fhir.epic.com");
@@ -39,7 +39,7 @@ describe("GET /api/platforms", () => {
       await t.app.request("/api/platforms?type=ehr&status=needs-registration"),
     );
     expect(waiting.platforms.every((p) => p.status === "needs-registration")).toBe(true);
-    expect(waiting.count).toBe(17);
+    expect(waiting.count).toBe(19);
     const bad = await t.app.request("/api/platforms?type=hospital");
     expect(bad.status).toBe(400);
     expect((await json<Outcome>(bad)).resourceType).toBe("OperationOutcome");
@@ -60,7 +60,7 @@ describe("GET /api/platforms", () => {
     const tenant = await json<{ key: string; fhir_base_url: string; status: string }>(
       await t.app.request("/api/platforms/cerner:sandbox"),
     );
-    expect(tenant).toMatchObject({ key: "cerner:sandbox", status: "active" });
+    expect(tenant).toMatchObject({ id: "cerner:sandbox", status: "active" });
     expect(tenant.fhir_base_url).toContain("fhir-ehr-code.cerner.com");
     const missing = await t.app.request("/api/platforms/nope");
     expect(missing.status).toBe(404);

@@ -65,7 +65,9 @@ describe("every error is an OperationOutcome with the right status", () => {
   it("400 for an unknown resource type says where the supported types are listed", async () => {
     const { status, body } = await outcome("/api/fhir/down/Patientt");
     expect(status).toBe(400);
-    expect(body.issue[0]!.diagnostics).toContain("get_capabilities");
+    // REST advice names REST routes, never an MCP tool (a defect of the shared hint).
+    expect(body.issue[0]!.diagnostics).toContain("GET /api/fhir/down/metadata");
+    expect(body.issue[0]!.diagnostics).not.toContain("get_capabilities");
   });
 
   it("400 for an invalid id", async () => {

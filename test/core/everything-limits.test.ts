@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compartmentTypes, gatherEverything } from "../../src/core/everything.ts";
+import { type FhirResult, parsedResult } from "../../src/core/fhir-result.ts";
+import { GatewayError } from "../../src/errors.ts";
 import type { FhirInteraction } from "../../src/fhir/interaction.ts";
 import { platformOf } from "../plugins/_platform.ts";
 
@@ -13,17 +15,18 @@ function endlessPlatform(delayMs = 2) {
   let inFlight = 0;
   let maxInFlight = 0;
   const calls: FhirInteraction[] = [];
-  const run = async (i: FhirInteraction): Promise<Response> => {
+  const ok = (body: unknown) => parsedResult("x", 200, new Headers(), body);
+  const run = async (i: FhirInteraction): Promise<FhirResult<unknown>> => {
     calls.push(i);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     await new Promise((r) => setTimeout(r, delayMs));
     inFlight--;
-    if (i.kind === "read") return Response.json({ resourceType: "Patient", id: "p" });
+    if (i.kind === "read") return ok({ resourceType: "Patient", id: "p" });
     const type = i.kind === "search" ? i.type! : "Observation";
-    if (type === "Coverage") return new Response("{}", { status: 403 });
+    if (type === "Coverage") throw new GatewayError("forbidden", "no", { status: 403 });
     const page = calls.length;
-    return Response.json({
+    return ok({
       resourceType: "Bundle",
       entry: [{ resource: { resourceType: type, id: `${type}-${page}` } }],
       link: [{ relation: "next", url: `${base}/${type}?patient=Patient/p&page=${page}` }],
@@ -39,7 +42,7 @@ type Out = {
 describe("gatherEverything limits", () => {
   it("keeps at most `concurrency` searches in flight and stops at maxPagesPerType", async () => {
     const p = endlessPlatform();
-    const res = await gatherEverything(p.run, platform, base, "p", undefined, {
+    const body = await gatherEverything(p.run, platform, base, "p", undefined, {
       concurrency: 3,
       maxPagesPerType: 2,
     });
@@ -47,8 +50,8 @@ describe("gatherEverything limits", () => {
     const searches = p.calls.filter((c) => c.kind === "search");
     // Coverage is refused at once; every other type is cut after two pages.
     expect(searches.length).toBe((compartmentTypes.length - 1) * 2 + 1);
-    const body = await res.json() as Out;
-    const outcome = body.entry.at(-1)!.resource;
+    const out = body as unknown as Out;
+    const outcome = out.entry.at(-1)!.resource;
     expect(outcome.resourceType).toBe("OperationOutcome");
     const notes = outcome.issue!.map((i) => i.diagnostics).join("\n");
     expect(notes).toContain("Coverage: the platform answered 403; skipped.");
@@ -57,12 +60,12 @@ describe("gatherEverything limits", () => {
 
   it("stops gathering at maxEntries", async () => {
     const p = endlessPlatform(0);
-    const res = await gatherEverything(p.run, platform, base, "p", undefined, {
+    const body = await gatherEverything(p.run, platform, base, "p", undefined, {
       concurrency: 1,
       maxEntries: 10,
     });
-    const body = await res.json() as Out;
-    expect(body.entry.filter((e) => e.resource.resourceType !== "OperationOutcome").length)
+    const out = body as unknown as Out;
+    expect(out.entry.filter((e) => e.resource.resourceType !== "OperationOutcome").length)
       .toBe(10);
     expect(p.calls.length).toBeLessThan(15);
   });

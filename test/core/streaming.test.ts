@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestApp } from "../helpers/test-app.ts";
 
-// A raw node:http upstream that streams on purpose: if the gateway held a body whole, each
-// test below would wait for a chunk that never comes and fail on the guard timeout.
+// A raw node:http upstream that streams on purpose: if the gateway held a download whole,
+// the test would wait for a chunk that never comes and fail on the guard timeout.
 let server: Server;
 let release!: () => void;
 let firstUploadChunk!: (chunk: string) => void;
@@ -60,21 +60,33 @@ describe("bodies stream between caller and platform", () => {
     expect(rest).toBe("part2");
   });
 
-  it("forwards an upload's first bytes before the caller has finished sending", async () => {
+  // Uploads are checked whole before anything goes upstream (defect f: a form or broken JSON
+  // once streamed to the platform), so a chunked upload is read to its end within the limit.
+  it("reads a chunked upload to its end, checks it, and only then sends it upstream", async () => {
     const encoder = new TextEncoder();
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({ start: (c) => (controller = c) });
-    controller.enqueue(encoder.encode('{"resourceType":"Binary",'));
-    const pending = Promise.resolve(t.app.request("http://gateway.test/api/fhir/stream/Binary", {
-      method: "POST",
-      headers: { "content-type": "application/fhir+json" },
-      body,
-      duplex: "half",
-    } as RequestInit));
-    expect(await guard(uploadStarted, "first chunk of the upload")).toContain("Binary");
-    controller.enqueue(encoder.encode('"contentType":"text/plain"}'));
-    controller.close();
-    const res = await guard(pending, "upload response");
+    let uploads = 0;
+    void uploadStarted.then(() => uploads++);
+    const send = (chunks: string[]) => {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const chunk of chunks) c.enqueue(encoder.encode(chunk));
+          c.close();
+        },
+      });
+      return t.app.request("http://gateway.test/api/fhir/stream/Binary", {
+        method: "POST",
+        headers: { "content-type": "application/fhir+json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+    };
+    const broken = await send(['{"resourceType":"Binary",', '"contentType":']);
+    expect(broken.status).toBe(400);
+    expect(uploads).toBe(0);
+    const res = await guard(
+      Promise.resolve(send(['{"resourceType":"Binary",', '"contentType":"text/plain"}'])),
+      "upload response",
+    );
     expect(res.status).toBe(201);
     expect((await res.json()).data).toBe('{"resourceType":"Binary","contentType":"text/plain"}');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/errors.ts";
-import { parseFhirPath } from "../../src/rest/parse-fhir-path.ts";
+import { parseFhirPath } from "../../src/fhir/parse-path.ts";
 
 const q = (s = "") => new URLSearchParams(s);
 const body = () => "{}";

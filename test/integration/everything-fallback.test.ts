@@ -1,3 +1,4 @@
+import { anonymousCaller } from "../../src/core/caller.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compartmentTypes } from "../../src/core/everything.ts";
 import { type FhirPeer, JOHNNIE_ID, LUNA_ID, startFhirPeer } from "../peers/fhir-server.ts";
@@ -31,6 +32,11 @@ beforeAll(async () => {
         capabilities: { patient_everything: false },
       },
       { id: "plain", fhir_base_url: peer.baseUrl },
+      {
+        id: "says-everything",
+        fhir_base_url: peer.baseUrl,
+        capabilities: { patient_everything: true },
+      },
     ],
   });
 });
@@ -93,15 +99,14 @@ describe("Patient/$everything fallback", () => {
     expect(bundle.entry!.length).toBe(1 + 26 + 22);
   });
 
-  it("answers the core's callers too (MCP uses gateway.execute)", async () => {
-    const res = await t.gateway.execute("no-everything", {
-      kind: "operation",
+  it("answers the core's callers too (MCP calls gateway.operation)", async () => {
+    const result = await t.gateway.operation(anonymousCaller, {
+      platform: "no-everything",
       name: "$everything",
       type: "Patient",
       id: LUNA_ID,
-      method: "GET",
     });
-    const bundle = await json<Bundle>(res);
+    const bundle = (await result.json()) as Bundle;
     expect(bundle.entry![0]!.resource.id).toBe(LUNA_ID);
     expect(JSON.stringify(bundle)).not.toContain(JOHNNIE_ID);
   });
@@ -112,10 +117,23 @@ describe("Patient/$everything fallback", () => {
     expect((await json(res)).resourceType).toBe("OperationOutcome");
   });
 
-  it("leaves $everything to platforms that do not say they lack it", async () => {
+  it("leaves $everything to platforms whose file says they have it", async () => {
     const before = peer.requests.length;
-    const res = await t.app.request(`${gw}/plain/Patient/${JOHNNIE_ID}/$everything`);
+    const res = await t.app.request(`${gw}/says-everything/Patient/${JOHNNIE_ID}/$everything`);
     await res.text();
     expect(peer.requests.slice(before).some((r) => r.url.includes("$everything"))).toBe(true);
+  });
+
+  // Defect g: a platform whose file says nothing answered 404 ("check the resource type and
+  // id") because its server lacks the operation; its CapabilityStatement says so.
+  it("uses the fallback when the file is silent and the CapabilityStatement lacks it", async () => {
+    const before = peer.requests.length;
+    const res = await t.app.request(`${gw}/plain/Patient/${JOHNNIE_ID}/$everything?_type=Claim`);
+    expect(res.status).toBe(200);
+    const bundle = await json<Bundle>(res);
+    expect(bundle.entry!.filter((e) => e.resource.resourceType === "Claim").length).toBe(26);
+    const sent = peer.requests.slice(before).map((r) => r.url);
+    expect(sent.some((u) => u.includes("$everything"))).toBe(false);
+    expect(sent.some((u) => u.endsWith("/metadata"))).toBe(true);
   });
 });

@@ -1,6 +1,11 @@
 import { z } from "zod";
+import { idPattern } from "../../fhir/validate.ts";
 
-/** Input fields several tools share, described for models. */
+/**
+ * Input fields several tools share, described for models. Resource types and ids are
+ * checked by the core (the same rule and help as REST: `Did you mean "Patient"?`), so the
+ * schemas bound their size and say their shape without refusing values themselves.
+ */
 export const platformId = z
   .string()
   .min(1)
@@ -20,16 +25,17 @@ export const authHandle = z
 
 export const resourceType = z
   .string()
-  .regex(
-    /^[A-Z][A-Za-z]{1,63}$/,
-    "must be a FHIR resource type, capitalized as in Patient or Observation",
-  )
-  .describe('FHIR resource type, e.g. "Patient", "Observation".');
+  .min(1)
+  .max(64)
+  .meta({ pattern: "^[A-Z][A-Za-z]+$" })
+  .describe('FHIR resource type, capitalized, e.g. "Patient", "Observation".');
 
 export const resourceId = z
   .string()
-  .regex(/^[A-Za-z0-9\-.]{1,64}$/, "must be a FHIR id (letters, digits, - and ., up to 64)")
-  .describe("The resource's logical id.");
+  .min(1)
+  .max(64)
+  .meta({ pattern: idPattern.source })
+  .describe("The resource's logical id (letters, digits, - and ., up to 64).");
 
 /** FHIR search parameters as name -> value (a list repeats the parameter). */
 export const searchParams = z

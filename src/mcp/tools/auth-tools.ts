@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AuthStatus } from "../../auth/types.ts";
-import { loginOwner, type McpContext } from "../context.ts";
+import { loginWait } from "../../core/login-operations.ts";
+import { callerFor, type McpContext } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolExtra, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -33,6 +34,7 @@ const withNextStep = (s: AuthStatus) => {
 
 /** start_auth, wait_for_auth, get_auth_status and revoke_auth. */
 export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
+  const { login } = ctx.gateway;
   const budget = { maxBytes: ctx.maxResponseBytes, howToGetMore: "Ask for one platform_id." };
 
   const start = defineTool({
@@ -60,16 +62,16 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     },
     annotations: hints.adds,
     async run(args) {
-      const { owner, auth, sessions } = await loginOwner(ctx, args.auth_handle);
-      const login = await auth.startLogin(owner, args.platform_id, { scopes: args.scopes });
-      const handle = await sessions.issueHandle(owner);
+      const started = await login.start(await callerFor(ctx, args.auth_handle), args.platform_id, {
+        scopes: args.scopes,
+      });
       return jsonResult({
-        platform: login.platform,
-        authorization_url: login.authorizationUrl,
-        ...(login.userCode ? { user_code: login.userCode } : {}),
-        login_expires_at: login.expiresAt,
-        auth_handle: handle.handle,
-        auth_handle_expires_at: handle.expiresAt,
+        platform: started.platform,
+        authorization_url: started.authorizationUrl,
+        ...(started.userCode ? { user_code: started.userCode } : {}),
+        login_expires_at: started.expiresAt,
+        auth_handle: started.handle.handle,
+        auth_handle_expires_at: started.handle.expiresAt,
         next_step: "Show the user authorization_url and user_code: they open the link, " +
           "continue only if the page shows that same code, and log in. Then call wait_for_auth.",
       }, budget);
@@ -84,7 +86,8 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       "sending progress notifications while it waits.",
     input: {
       platform_id: platformId,
-      timeout_seconds: z.number().int().min(1).max(600).default(50)
+      timeout_seconds: z.number().int().min(1).max(loginWait.maxSeconds)
+        .default(loginWait.defaultSeconds)
         .describe(
           "Many clients give up on a call after 60 s: keep it under that and call again while pending.",
         ),
@@ -93,11 +96,10 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: { status: statusShape, next_step: z.string().optional() },
     annotations: hints.readsPlatform,
     async run(args, extra) {
-      const { owner, auth } = await loginOwner(ctx, args.auth_handle);
       const progress = progressSender(extra, args.timeout_seconds);
       await progress(0);
-      const status = await auth.waitForLogin(owner, args.platform_id, {
-        timeoutMs: args.timeout_seconds * 1000,
+      const status = await login.wait(await callerFor(ctx, args.auth_handle), args.platform_id, {
+        timeoutSeconds: args.timeout_seconds,
         signal: extra.signal,
         onProgress: (elapsedMs) => void progress(elapsedMs),
       });
@@ -119,8 +121,7 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: { logins: z.array(statusShape) },
     annotations: hints.readsGateway,
     async run(args) {
-      const { owner, auth } = await loginOwner(ctx, args.auth_handle);
-      const logins = await auth.status(owner, args.platform_id);
+      const logins = await login.status(await callerFor(ctx, args.auth_handle), args.platform_id);
       return jsonResult({ logins: logins.map(withNextStep) }, budget);
     },
   });
@@ -133,10 +134,8 @@ export function authTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: { platform: z.string(), revoked: z.boolean() },
     annotations: hints.replaces,
     async run(args) {
-      const { owner, auth } = await loginOwner(ctx, args.auth_handle);
-      await auth.logout(owner, args.platform_id);
-      const platform = ctx.gateway.catalog.get(args.platform_id).key;
-      return jsonResult({ platform, revoked: true }, budget);
+      const status = await login.revoke(await callerFor(ctx, args.auth_handle), args.platform_id);
+      return jsonResult({ platform: status.platform, revoked: true }, budget);
     },
   });
 

@@ -1,31 +1,15 @@
 import { z } from "zod";
-import type { Platform } from "../../catalog/platform.ts";
-import { requiresAuth } from "../../catalog/platform.ts";
 import { platformTypes } from "../../catalog/schema.ts";
 import { resourceCapability, summarizeCapabilities } from "../../core/capabilities.ts";
-import { type McpContext, ownerFor } from "../context.ts";
+import { callerFor, type McpContext } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
 import { authHandle, platformId, resourceType } from "./_fields.ts";
 
-/** A platform in one line's worth of fields. */
-export function platformCard(p: Platform): Record<string, unknown> {
-  return {
-    id: p.key,
-    name: p.display_name ?? p.name,
-    type: p.type,
-    status: p.status,
-    auth_required: requiresAuth(p),
-    ...(p.fhir_version ? { fhir_version: p.fhir_version } : {}),
-    ...(p.status_reason && p.status !== "active" ? { status_reason: p.status_reason } : {}),
-    ...(p.tenants?.length ? { tenant_count: p.tenants.length } : {}),
-  };
-}
-
 /** list_platforms and get_capabilities. */
 export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
-  const catalog = ctx.gateway.catalog;
+  const { gateway } = ctx;
   const list = defineTool({
     name: "list_platforms",
     title: "List FHIR platforms",
@@ -43,23 +27,15 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: {
       count: z.number(),
       platforms: z.array(z.looseObject({ id: z.string(), name: z.string() })),
-      tenants: z.array(z.looseObject({ id: z.string(), name: z.string() })).optional(),
+      tenants: z.array(z.looseObject({ ref: z.string(), name: z.string() })).optional(),
     },
     annotations: hints.readsGateway,
     run(args) {
-      const all = catalog.list({ type: args.type, q: args.query });
-      const tenants = args.query
-        ? catalog.searchTenants(args.query).map(({ platform, tenant }) => ({
-          id: `${platform.id}:${tenant.id}`,
-          name: tenant.name,
-          platform: platform.id,
-        }))
-        : [];
-      return Promise.resolve(jsonResult({
-        count: all.length,
-        platforms: all.slice(0, args.limit).map(platformCard),
-        ...(tenants.length ? { tenants } : {}),
-      }, { maxBytes: ctx.maxResponseBytes, howToGetMore: "Narrow the list with type or query." }));
+      const listing = gateway.platforms.list({ type: args.type, q: args.query, limit: args.limit });
+      return Promise.resolve(jsonResult({ ...listing }, {
+        maxBytes: ctx.maxResponseBytes,
+        howToGetMore: "Narrow the list with type or query.",
+      }));
     },
   });
 
@@ -84,10 +60,11 @@ export function platformTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     },
     annotations: hints.readsPlatform,
     async run(args) {
-      const platform = catalog.get(args.platform_id).key;
-      const statement = await ctx.capabilities.get(platform, await ownerFor(ctx, args.auth_handle));
+      const caller = await callerFor(ctx, args.auth_handle);
+      const statement = await gateway.capabilities(caller, args.platform_id);
+      const platform = gateway.catalog.get(args.platform_id).key;
       const body = args.full
-        ? { capability_statement: statement as Record<string, unknown> }
+        ? { capability_statement: statement as unknown as Record<string, unknown> }
         : args.resource_type
         ? { resource: { ...resourceCapability(statement, args.resource_type) } }
         : { summary: { ...summarizeCapabilities(statement) } };

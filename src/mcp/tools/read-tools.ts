@@ -1,7 +1,7 @@
+import type { Resource } from "@medplum/fhirtypes";
 import { z } from "zod";
-import { GatewayError } from "../../errors.ts";
 import { isBundle } from "../../fhir/links.ts";
-import { type McpContext, runFhir } from "../context.ts";
+import { callerFor, type McpContext } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -18,6 +18,7 @@ import { maxSearchLimit } from "./search-tools.ts";
 
 /** read, history and execute_operation. */
 export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
+  const { gateway } = ctx;
   const read = defineTool({
     name: "read",
     title: "Read a FHIR resource",
@@ -32,14 +33,14 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: { platform: z.string(), resource: z.looseObject({ resourceType: z.string() }) },
     annotations: hints.readsPlatform,
     async run(args) {
-      const { platform, answer } = await runFhir(
-        ctx,
-        args,
-        args.version_id
-          ? { kind: "vread", type: args.resource_type, id: args.id, versionId: args.version_id }
-          : { kind: "read", type: args.resource_type, id: args.id },
-      );
-      return jsonResult({ platform, resource: answer.body as Record<string, unknown> }, {
+      const result = await gateway.read(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
+        type: args.resource_type,
+        id: args.id,
+        versionId: args.version_id,
+      });
+      const resource = (await result.json() ?? {}) as Record<string, unknown>;
+      return jsonResult({ platform: result.platform, resource }, {
         maxBytes: ctx.maxResponseBytes,
         howToGetMore:
           `For only some fields, call search with resource_type "${args.resource_type}", ` +
@@ -65,18 +66,15 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: pageOutput,
     annotations: hints.readsPlatform,
     async run(args) {
-      if (args.id && !args.resource_type) {
-        throw new GatewayError("bad_request", "history with an id needs its resource_type too.");
-      }
       const params = new URLSearchParams({ _count: String(args.limit) });
       if (args.since) params.set("_since", args.since);
-      const { platform, answer } = await runFhir(ctx, args, {
-        kind: "history",
+      const result = await gateway.history(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         type: args.resource_type,
         id: args.id,
         params,
       });
-      return bundleAnswer(ctx, platform, answer.body, args.full);
+      return bundleAnswer(ctx, result.platform, await result.json(), args.full);
     },
   });
 
@@ -89,7 +87,7 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       "resource. With input (a Parameters resource or a resource) it POSTs, otherwise GETs.",
     input: {
       platform_id: platformId,
-      operation: z.string().regex(/^\$[A-Za-z][A-Za-z0-9-]{0,63}$/, 'must look like "$everything"'),
+      operation: z.string().min(2).max(65).describe('The operation, e.g. "$everything".'),
       resource_type: resourceType.optional(),
       id: resourceId.optional(),
       params: searchParams.optional(),
@@ -106,26 +104,17 @@ export function readTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     },
     annotations: hints.adds,
     async run(args) {
-      if (args.id && !args.resource_type) {
-        throw new GatewayError("bad_request", "An instance operation needs resource_type too.");
-      }
-      const params = toSearchParams(args.params);
-      const base = {
-        kind: "operation",
+      const result = await gateway.operation(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         name: args.operation,
         type: args.resource_type,
         id: args.id,
-        params,
-      } as const;
-      const { platform, answer } = await runFhir(
-        ctx,
-        args,
-        args.input
-          ? { ...base, method: "POST", body: JSON.stringify(args.input) }
-          : { ...base, method: "GET" },
-      );
-      if (isBundle(answer.body)) return bundleAnswer(ctx, platform, answer.body, args.full);
-      return jsonResult({ platform, result: (answer.body ?? {}) as Record<string, unknown> }, {
+        params: toSearchParams(args.params),
+        input: args.input as Resource | undefined,
+      });
+      const body = await result.json();
+      if (isBundle(body)) return bundleAnswer(ctx, result.platform, body, args.full);
+      return jsonResult({ platform: result.platform, result: (body ?? {}) as object }, {
         maxBytes: ctx.maxResponseBytes,
         howToGetMore: "Narrow the operation with its parameters (e.g. _count, _since, _type).",
       });

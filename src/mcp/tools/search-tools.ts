@@ -1,8 +1,5 @@
 import { z } from "zod";
-import { fromCursor } from "../../core/cursor.ts";
-import { executeJson } from "../../core/execute-json.ts";
-import { GatewayError } from "../../errors.ts";
-import { type McpContext, ownerFor, runFhir } from "../context.ts";
+import { callerFor, type McpContext } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -14,6 +11,7 @@ export const maxSearchLimit = 50;
 
 /** search, get_next_page and count. */
 export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
+  const { gateway } = ctx;
   const search = defineTool({
     name: "search",
     title: "Search FHIR resources",
@@ -48,12 +46,12 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
       for (const v of args.revinclude ?? []) params.append("_revinclude", v);
       if (args.sort) params.set("_sort", args.sort);
       params.set("_count", String(args.limit));
-      const { platform, answer } = await runFhir(ctx, args, {
-        kind: "search",
+      const result = await gateway.search(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         type: args.resource_type,
         params,
       });
-      return bundleAnswer(ctx, platform, answer.body, args.full);
+      return bundleAnswer(ctx, result.platform, await result.json(), args.full);
     },
   });
 
@@ -69,11 +67,8 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: pageOutput,
     annotations: hints.readsPlatform,
     async run(args) {
-      const cursor = fromCursor(args.cursor);
-      const answer = await executeJson(ctx.gateway, cursor.platform, cursor.interaction, {
-        owner: await ownerFor(ctx, args.auth_handle),
-      });
-      return bundleAnswer(ctx, cursor.platform, answer.body, cursor.full === true);
+      const result = await gateway.nextPage(await callerFor(ctx, args.auth_handle), args.cursor);
+      return bundleAnswer(ctx, result.platform, await result.json(), result.full);
     },
   });
 
@@ -91,23 +86,13 @@ export function searchTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: { platform: z.string(), resource_type: z.string(), count: z.number() },
     annotations: hints.readsPlatform,
     async run(args) {
-      const params = toSearchParams(args.params);
-      params.set("_summary", "count");
-      // Some servers (Medplum) report a total only when asked for an accurate one.
-      params.set("_total", "accurate");
-      const { platform, answer } = await runFhir(ctx, args, {
-        kind: "search",
+      const { platform, count } = await gateway.count(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         type: args.resource_type,
-        params,
+        params: toSearchParams(args.params),
       });
-      const total = (answer.body as { total?: unknown } | undefined)?.total;
-      if (typeof total !== "number") {
-        throw new GatewayError("upstream_error", `The platform "${platform}" reported no total.`, {
-          hint: "Use search and page through the results instead.",
-        });
-      }
       return jsonResult(
-        { platform, resource_type: args.resource_type, count: total },
+        { platform, resource_type: args.resource_type, count },
         { maxBytes: ctx.maxResponseBytes, howToGetMore: "" },
       );
     },

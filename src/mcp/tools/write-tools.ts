@@ -1,8 +1,8 @@
+import type { Resource } from "@medplum/fhirtypes";
 import { z } from "zod";
-import type { JsonAnswer } from "../../core/execute-json.ts";
+import { type FhirResult, versionOf } from "../../core/fhir-result.ts";
 import { summarizeResource } from "../../core/summarize.ts";
-import { GatewayError } from "../../errors.ts";
-import { type McpContext, runFhir } from "../context.ts";
+import { callerFor, type McpContext } from "../context.ts";
 import { hints } from "../annotations.ts";
 import { defineTool, type ToolSpec } from "../define-tool.ts";
 import { jsonResult } from "../tool-result.ts";
@@ -21,37 +21,26 @@ const writeOutput = {
   summary: z.looseObject({ resourceType: z.string() }).optional(),
 };
 
-const ifMatch = z
-  .string()
-  .regex(/^[A-Za-z0-9\-.]{1,64}$/)
-  .optional()
-  .describe("Only if the current version is this version id (optimistic locking).");
+const ifMatch = resourceId.optional().describe(
+  "Only if the current version is this version id (optimistic locking).",
+);
 
 /** create, update, patch and delete. */
 export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
-  const answer = (platform: string, type: string, a: JsonAnswer, id?: string) => {
-    const body = a.body as { id?: string; meta?: { versionId?: string } } | undefined;
+  const { gateway } = ctx;
+  const answer = async (type: string, result: FhirResult<Resource>, id?: string) => {
+    const body = await result.json();
+    const location = result.headers.get("location");
+    const version = versionOf(result.headers, body);
     return jsonResult({
-      platform,
+      platform: result.platform,
       resource_type: type,
       ...(body?.id ?? id ? { id: body?.id ?? id } : {}),
-      ...(body?.meta?.versionId ? { version_id: body.meta.versionId } : {}),
-      ...(a.location ? { location: a.location } : {}),
+      ...(version ? { version_id: version } : {}),
+      ...(location ? { location } : {}),
       ...(body ? { summary: summarizeResource(body) } : {}),
     }, { maxBytes: ctx.maxResponseBytes, howToGetMore: "Call read for the whole resource." });
   };
-  const checkType = (type: string, resource: { resourceType: string }) => {
-    if (resource.resourceType !== type) {
-      throw new GatewayError(
-        "bad_request",
-        `resource.resourceType "${
-          resource.resourceType.slice(0, 64)
-        }" does not match resource_type "${type}".`,
-      );
-    }
-  };
-  const headersFor = (version?: string) =>
-    version ? new Headers({ "if-match": `W/"${version}"` }) : undefined;
 
   const create = defineTool({
     name: "create",
@@ -66,13 +55,12 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: writeOutput,
     annotations: hints.adds,
     async run(args) {
-      checkType(args.resource_type, args.resource);
-      const { platform, answer: a } = await runFhir(ctx, args, {
-        kind: "create",
+      const result = await gateway.create(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         type: args.resource_type,
-        body: JSON.stringify(args.resource),
+        resource: args.resource as Resource,
       });
-      return answer(platform, args.resource_type, a);
+      return await answer(args.resource_type, result);
     },
   });
 
@@ -91,15 +79,14 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: writeOutput,
     annotations: hints.replaces,
     async run(args) {
-      checkType(args.resource_type, args.resource);
-      const resource = { ...args.resource, id: args.id };
-      const { platform, answer: a } = await runFhir(ctx, args, {
-        kind: "update",
+      const result = await gateway.update(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         type: args.resource_type,
         id: args.id,
-        body: JSON.stringify(resource),
-      }, { headers: headersFor(args.if_match) });
-      return answer(platform, args.resource_type, a, args.id);
+        resource: args.resource as Resource,
+        ifMatch: args.if_match,
+      });
+      return await answer(args.resource_type, result, args.id);
     },
   });
 
@@ -124,13 +111,14 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     output: writeOutput,
     annotations: hints.changes,
     async run(args) {
-      const { platform, answer: a } = await runFhir(
-        ctx,
-        args,
-        { kind: "patch", type: args.resource_type, id: args.id, body: JSON.stringify(args.patch) },
-        { contentType: "application/json-patch+json", headers: headersFor(args.if_match) },
-      );
-      return answer(platform, args.resource_type, a, args.id);
+      const result = await gateway.patch(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
+        type: args.resource_type,
+        id: args.id,
+        patch: args.patch,
+        ifMatch: args.if_match,
+      });
+      return await answer(args.resource_type, result, args.id);
     },
   });
 
@@ -153,13 +141,19 @@ export function writeTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
     },
     annotations: hints.replaces,
     async run(args) {
-      const { platform } = await runFhir(ctx, args, {
-        kind: "delete",
+      const result = await gateway.delete(await callerFor(ctx, args.auth_handle), {
+        platform: args.platform_id,
         type: args.resource_type,
         id: args.id,
       });
+      await result.json().catch(() => undefined);
       return jsonResult(
-        { platform, resource_type: args.resource_type, id: args.id, deleted: true },
+        {
+          platform: result.platform,
+          resource_type: args.resource_type,
+          id: args.id,
+          deleted: true,
+        },
         { maxBytes: ctx.maxResponseBytes, howToGetMore: "" },
       );
     },
