@@ -24,8 +24,15 @@ const maxTokenLength = 8192;
 const version = "p1";
 const encoder = new TextEncoder();
 
-/** Creates mint/verify over an HMAC key (SHA-256, usages sign and verify). */
-export function createPageLinks(key: CryptoKey): PageLinks {
+/**
+ * Creates mint/verify over HMAC keys (SHA-256, usages sign and verify). Given several, newest
+ * first (`(await vault.signingKeys("page-link")).map((k) => k.key)`), it mints with the first
+ * and verifies with any, so page links outlive a master key rotation.
+ */
+export function createPageLinks(keys: CryptoKey | readonly CryptoKey[]): PageLinks {
+  const ring = Array.isArray(keys) ? [...keys] as CryptoKey[] : [keys as CryptoKey];
+  const key = ring[0];
+  if (!key) throw new TypeError("createPageLinks needs at least one key.");
   const mac = (platformKey: string, origin: string, pathAndQuery: string) =>
     encoder.encode([version, platformKey, origin, pathAndQuery].join("\n"));
   return {
@@ -50,12 +57,11 @@ export function createPageLinks(key: CryptoKey): PageLinks {
       const signature = fromBase64Url(sig);
       if (pathAndQuery === undefined || !signature) throw refused();
       const base = new URL(upstreamBase.endsWith("/") ? upstreamBase : `${upstreamBase}/`);
-      const ok = await crypto.subtle.verify(
-        "HMAC",
-        key,
-        signature,
-        mac(platformKey, base.origin, pathAndQuery),
-      );
+      const data = mac(platformKey, base.origin, pathAndQuery);
+      let ok = false;
+      for (const k of ring) {
+        if (await crypto.subtle.verify("HMAC", k, signature, data)) ok = true;
+      }
       if (!ok) throw refused();
       return underBase(pathAndQuery, base);
     },

@@ -49,6 +49,19 @@ describe("createPageLinks", () => {
     await refusal(links.verify("epic", token, base));
   });
 
+  it("verifies tokens of an older key after rotation, and mints with the newest", async () => {
+    const older = await randomPageLinkKey();
+    const newer = await randomPageLinkKey();
+    const url = "https://up.example/fhir/r4/Patient?page=2";
+    const before = await createPageLinks(older).mint("epic", url);
+    const rotated = createPageLinks([newer, older]);
+    expect(await rotated.verify("epic", before, base)).toBe(url);
+    const after = await rotated.mint("epic", url);
+    expect(await createPageLinks(newer).verify("epic", after, base)).toBe(url);
+    await refusal(createPageLinks(older).verify("epic", after, base));
+    expect(() => createPageLinks([])).toThrow(TypeError);
+  });
+
   it("refuses a token minted for another platform, even with the same upstream", async () => {
     const token = await links.mint("epic", "https://up.example/fhir/r4/Patient?page=2");
     await refusal(links.verify("cerner", token, base));
