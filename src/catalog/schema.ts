@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkCoverageFlags, coverageServicesSchema } from "./coverage-schema.ts";
 
 /** Kinds of platform. */
 export const platformTypes = ["ehr", "payer", "sandbox", "government", "lab"] as const;
@@ -133,6 +134,11 @@ const tenantIdSchema = z.string().regex(
   /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
   "must be letters, digits, . _ -",
 );
+/** A vendor's own tenant id; Oracle Health's may start with "-". */
+const vendorIdSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, "must be letters, digits, . _ -");
+
+/** Whom a platform's logins are for; picks a tenant's base of that audience. */
+export const audiences = ["patient", "provider"] as const;
 
 /** A tenant (organization) of a multi-tenant platform. */
 export const tenantSchema = z.strictObject({
@@ -142,7 +148,12 @@ export const tenantSchema = z.strictObject({
   fhir_base_url: httpUrl,
   aliases: z.array(z.string()).optional(),
   /** The vendor's own tenant id, put in `{tenant_id}` of the platform's URL templates. */
-  vendor_id: tenantIdSchema.optional(),
+  vendor_id: vendorIdSchema.optional(),
+  /**
+   * FHIR bases by audience, when the organization has separate patient- and provider-facing
+   * ones (Oracle Health); a platform with `audience` uses the base of that audience.
+   */
+  bases: z.strictObject({ patient: httpUrl.optional(), provider: httpUrl.optional() }).optional(),
   fhir_version: fhirVersion.optional(),
   /** The organization's public web address (a brand identifier). */
   website: httpUrl.optional(),
@@ -159,7 +170,12 @@ export const tenantIndexSchema = z.strictObject({
   /** Where the tenants came from (the Bundle's URL or file name) and its timestamp. */
   source: z.string().optional(),
   source_timestamp: z.string().optional(),
-  tenants: z.array(tenantSchema),
+  /**
+   * The base of tenants that give none (compact form): a URL, or a template whose
+   * `{tenant_id}` is the tenant's vendor_id. A tenant with `bases` defaults to those.
+   */
+  fhir_base_url: urlTemplate.optional(),
+  tenants: z.array(tenantSchema.partial({ fhir_base_url: true })),
 });
 
 /** The JSON of one platforms/*.json file. */
@@ -173,6 +189,8 @@ export const platformFileSchema = z.strictObject({
   /** Why a platform is not active, and what to do about it. */
   status_reason: z.string().optional(),
   description: z.string().optional(),
+  /** Whom this platform's logins are for: picks each tenant's base of that audience. */
+  audience: z.enum(audiences).optional(),
   aliases: z.array(z.string().min(1)).default([]),
   /** Regular expressions (case-insensitive) that match this platform in free-text search. */
   patterns: z.array(pattern).default([]),
@@ -190,6 +208,8 @@ export const platformFileSchema = z.strictObject({
   api_products: z.array(z.string()).optional(),
   capabilities: capabilitiesSchema.default({}),
   crd_hooks: z.array(z.string()).optional(),
+  /** Where the payer's CRD, DTR and PAS services are (src/catalog/coverage-schema.ts). */
+  services: coverageServicesSchema.optional(),
   /** Named endpoints (CDex, provider directory, tenant templates...). */
   endpoints: z.record(z.string(), z.string().nullable()).optional(),
   /** Links for people: policy bulletins, guides, release notes. */
@@ -207,12 +227,17 @@ export const platformFileSchema = z.strictObject({
     /^(?!\/)(?!.*\.\.)[\w./-]+\.json$/,
     "must be a relative path to a .json file inside the platforms folder",
   ).optional(),
+  /**
+   * Shares the tenants of another platform: the same organizations for another audience
+   * (Oracle Health's patient-facing platform lists the tenants of `cerner`).
+   */
+  tenants_of: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be a platform id").optional(),
   /** false when the facts were gathered but not confirmed at the source. */
   listed_in_source: z.boolean().optional(),
 }).refine((p) => p.status === "active" || Boolean(p.status_reason?.trim()), {
   path: ["status_reason"],
   message: "is required when status is not active: say what is missing and where to get it",
-});
+}).superRefine(checkCoverageFlags);
 
 /** A platform file after parsing (defaults applied). */
 export type PlatformFile = z.infer<typeof platformFileSchema>;

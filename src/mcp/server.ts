@@ -6,6 +6,7 @@ import { registerTools } from "./define-tool.ts";
 import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { authTools } from "./tools/auth-tools.ts";
+import { coverageTools } from "./tools/coverage-tools.ts";
 import { platformTools } from "./tools/platform-tools.ts";
 import { readTools } from "./tools/read-tools.ts";
 import { searchTools } from "./tools/search-tools.ts";
@@ -30,6 +31,7 @@ export function createMcpServer(ctx: McpContext): McpServer {
     ...readTools(ctx),
     ...writeTools(ctx),
     ...authTools(ctx),
+    ...coverageTools(ctx),
   ]);
   registerResources(server, ctx);
   registerPrompts(server);

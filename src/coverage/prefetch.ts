@@ -1,0 +1,201 @@
+import type { Bundle, Reference, Resource } from "@medplum/fhirtypes";
+import fhirpath from "fhirpath";
+import r4 from "fhirpath/fhir-context/r4";
+import type { FhirReader } from "./_ehr-reader.ts";
+
+/** What was done with one prefetch key. */
+export interface PrefetchNote {
+  key: string;
+  query?: string;
+  status: "filled" | "skipped" | "failed";
+  why?: string;
+}
+
+/** Resource types a prefetch may read (the CRD discovery's, and nothing else). */
+const readable = new Set([
+  "Patient",
+  "Encounter",
+  "Coverage",
+  "Practitioner",
+  "PractitionerRole",
+  "Organization",
+  "Location",
+  "Device",
+  "Medication",
+  "ServiceRequest",
+  "MedicationRequest",
+  "DeviceRequest",
+  "CommunicationRequest",
+  "NutritionOrder",
+  "VisionPrescription",
+  "Appointment",
+  "Task",
+]);
+
+/**
+ * Fills a CDS service's prefetch templates from the EHR, through the caller's login. Tokens are
+ * `{{context.x}}` and the FHIRPath CRD allows (`resolve()`, `ofType()`, `|`, `%key` for keys
+ * filled before). A key whose token is empty or whose read fails is left out, as CDS Hooks lets
+ * a client do; the notes say which and why.
+ */
+export async function fillPrefetch(
+  templates: Record<string, string>,
+  context: Record<string, unknown>,
+  reader: FhirReader,
+  /** Resources the EHR does not hold yet (a draft order built from a code). */
+  drafts: Resource[] = [],
+): Promise<{ prefetch: Record<string, Resource>; notes: PrefetchNote[] }> {
+  const prefetch: Record<string, Resource> = {};
+  const notes: PrefetchNote[] = [];
+  for (const [key, template] of Object.entries(templates)) {
+    const query = expand(template, context, prefetch);
+    if (query === undefined) {
+      notes.push({ key, status: "skipped", why: "a token in the template has no value" });
+      continue;
+    }
+    const parsed = parseQuery(query);
+    if (!parsed || !readable.has(parsed.type)) {
+      notes.push({ key, query, status: "skipped", why: "not a read or search the gateway fills" });
+      continue;
+    }
+    try {
+      prefetch[key] = parsed.id
+        ? await reader.read(parsed.type, parsed.id)
+        : toSearchset(await searchWithDrafts(reader, parsed.type, parsed.params, drafts));
+      notes.push({ key, query, status: "filled" });
+    } catch (err) {
+      notes.push({
+        key,
+        query,
+        status: "failed",
+        why: err instanceof Error ? err.message : "read failed",
+      });
+    }
+  }
+  return { prefetch, notes };
+}
+
+/** An `_id` search answered from the drafts for their ids, from the EHR for the rest. */
+async function searchWithDrafts(
+  reader: FhirReader,
+  type: string,
+  params: URLSearchParams,
+  drafts: Resource[],
+): Promise<Resource[]> {
+  const ids = params.get("_id")?.split(",");
+  if (!ids || [...params.keys()].length !== 1) return await reader.search(type, params);
+  const known = drafts.filter((d) => d.resourceType === type && ids.includes(d.id ?? ""));
+  const rest = ids.filter((id) => !known.some((d) => d.id === id));
+  const found = rest.length
+    ? await reader.search(type, new URLSearchParams({ _id: rest.join(",") }))
+    : [];
+  return [...known, ...found];
+}
+
+function toSearchset(resources: Resource[]): Bundle {
+  return {
+    resourceType: "Bundle",
+    type: "searchset",
+    total: resources.length,
+    entry: resources.map((resource) => ({ resource })),
+  };
+}
+
+function parseQuery(query: string):
+  | { type: string; id?: string; params: URLSearchParams }
+  | undefined {
+  const m = /^([A-Z][A-Za-z]+)(?:\/([A-Za-z0-9\-.]{1,64})|\?(.*))?$/.exec(query);
+  if (!m) return undefined;
+  const params = new URLSearchParams(m[3] ?? "");
+  // `patient={{context.patientId}}` gives a bare id; `Patient/<id>` means the same to every
+  // server and is the only form some accept.
+  for (const key of ["patient", "subject"]) {
+    const v = params.get(key);
+    if (v && /^[A-Za-z0-9\-.]{1,64}$/.test(v)) params.set(key, `Patient/${v}`);
+  }
+  return { type: m[1]!, id: m[2], params };
+}
+
+/** Replaces each `{{...}}` token; undefined when a token has no value (the key is skipped). */
+function expand(
+  template: string,
+  context: Record<string, unknown>,
+  filled: Record<string, Resource>,
+): string | undefined {
+  let missing = false;
+  const out = template.replace(/\{\{([^}]+)\}\}/g, (_all, token: string) => {
+    const values = evaluateToken(token.trim(), context, filled);
+    if (values.length === 0) missing = true;
+    return values.map(encodeURIComponent).join(",");
+  });
+  return missing ? undefined : out;
+}
+
+/** One token: alternatives split by `|`, each a path that may end in `.resolve()...id`. */
+export function evaluateToken(
+  token: string,
+  context: Record<string, unknown>,
+  filled: Record<string, Resource>,
+): string[] {
+  const out = new Set<string>();
+  for (const part of splitTopLevel(token)) {
+    for (const v of evaluatePath(part.trim(), context, filled)) out.add(v);
+  }
+  return [...out];
+}
+
+function evaluatePath(
+  path: string,
+  context: Record<string, unknown>,
+  filled: Record<string, Resource>,
+): string[] {
+  // `X.resolve().ofType(T).id` and `X.resolve().id` name ids of references: read them from the
+  // references themselves, which is what resolving then taking the id amounts to.
+  const m = /^(.*)\.resolve\(\)(?:\.ofType\(([A-Za-z]+)\))?\.id$/.exec(path);
+  const base = m ? m[1]! : path;
+  let values: unknown[];
+  try {
+    values = fhirpath.evaluate(
+      { resourceType: "Parameters", context } as never,
+      base.startsWith("%") ? base : base.replace(/^context\b/, "%context"),
+      { context, ...filled } as Record<string, unknown>,
+      r4,
+    ) as unknown[];
+  } catch {
+    return [];
+  }
+  if (!m) {
+    return values.filter((v): v is string | number =>
+      typeof v === "string" || typeof v === "number"
+    ).map(String);
+  }
+  const type = m[2];
+  const ids: string[] = [];
+  for (const v of values) {
+    const ref = (v as Reference)?.reference;
+    const hit = typeof ref === "string"
+      ? /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/.*)?$/.exec(ref)
+      : null;
+    if (hit && (!type || hit[1] === type)) ids.push(hit[2]!);
+  }
+  return ids;
+}
+
+function splitTopLevel(token: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let start = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i];
+    if (c === "'") quote = !quote;
+    else if (!quote && c === "(") depth++;
+    else if (!quote && c === ")") depth--;
+    else if (!quote && depth === 0 && c === "|") {
+      parts.push(token.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(token.slice(start));
+  return parts;
+}
