@@ -14,6 +14,7 @@ import { createHookPipeline } from "./hooks/pipeline.ts";
 import { createEdge } from "./http/edge.ts";
 import type { Logger } from "./log.ts";
 import { mcpRoutes } from "./mcp/routes.ts";
+import { createAppMetrics } from "./metrics/mount.ts";
 import { authRoutes } from "./rest/auth-routes.ts";
 import { createErrorHandler } from "./rest/errors.ts";
 import { fhirRoutes, type OwnerResolver } from "./rest/fhir-routes.ts";
@@ -91,6 +92,8 @@ export function createApp(deps: AppDeps): BuiltApp {
       env: config.env,
     });
   const cookies = sessions && createSessionCookies({ sessions, publicUrl: config.publicUrl });
+  // Prometheus metrics (src/metrics/): requests, upstream latency, logins, refusals.
+  const metrics = createAppMetrics(config.env, (ref) => deps.catalog.find(ref)?.id);
   const gateway = createGateway({
     catalog: deps.catalog,
     hooks,
@@ -103,8 +106,10 @@ export function createApp(deps: AppDeps): BuiltApp {
   });
   const app = new Hono();
   app.onError(createErrorHandler(deps.log));
+  if (metrics) app.use(metrics.middleware);
   // Request id, access log, security headers, CORS, rate limits and body limit: every route.
-  const audit = deps.audit ?? openAuditLog(config, deps.log);
+  const rawAudit = deps.audit ?? openAuditLog(config, deps.log);
+  const audit = metrics ? metrics.audit(rawAudit) : rawAudit;
   const edge = createEdge({
     config,
     log: deps.log,
@@ -123,6 +128,7 @@ export function createApp(deps: AppDeps): BuiltApp {
       },
     );
   });
+  if (metrics) app.route("/metrics", metrics.route);
   app.route(
     "/health",
     healthRoutes(() => ({
