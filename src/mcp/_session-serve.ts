@@ -1,8 +1,7 @@
-// @ts-types="@modelcontextprotocol/sdk/server/mcp"
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 // @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { GatewaySessionRef } from "./context.ts";
+import type { Lease } from "./_session-pool.ts";
 import type { SessionClaims } from "./_session-token.ts";
 import type { InFlightRequest, SessionRegistry } from "./session-registry.ts";
 
@@ -17,21 +16,23 @@ export function claimsSessionRef(claims: SessionClaims, withSessions: boolean): 
 }
 
 /**
- * Answers one HTTP request of an MCP session with a server and a stateless transport built for
- * it alone, so any instance can answer any request of any session. The server is closed when
- * its answer has been sent or the client went away (which aborts a tool call still running).
+ * Answers one HTTP request of an MCP session with a server lent to it alone and a stateless
+ * transport built for it, so any instance can answer any request of any session. The server is
+ * closed when its answer has been sent or the client went away (which aborts a tool call still
+ * running), then `done` says whether the answer completed.
  */
 export async function serveOne(options: {
   request: Request;
   body: unknown;
   claims: SessionClaims;
-  server: McpServer;
+  lease: Lease;
   registry: SessionRegistry;
   maxRequestBytes: number;
-  /** Called once the answer is over. */
-  done: () => void;
+  /** Called once the answer is over and the server closed; `completed` unless cut off. */
+  done: (completed: boolean) => void;
 }): Promise<Response> {
-  const { server, registry, claims } = options;
+  const { registry, claims } = options;
+  const { server } = options.lease;
   const inFlight: InFlightRequest = {
     sid: claims.sid,
     requestIds: requestIds(options.body),
@@ -39,11 +40,10 @@ export async function serveOne(options: {
   };
   registry.add(inFlight);
   let finished = false;
-  const finish = () => {
+  const finish = (completed: boolean) => {
     if (finished) return;
     finished = true;
-    void registry.remove(inFlight);
-    options.done();
+    void registry.remove(inFlight).then(() => options.done(completed));
   };
   try {
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -56,16 +56,16 @@ export async function serveOne(options: {
     });
     return closeWhenDone(response, finish);
   } catch (err) {
-    finish();
+    finish(false);
     throw err;
   }
 }
 
 /** The same response, calling `done` when its body has been read to the end or cancelled. */
-function closeWhenDone(response: Response, done: () => void): Response {
+function closeWhenDone(response: Response, done: (completed: boolean) => void): Response {
   const source = response.body;
   if (!source) {
-    done();
+    done(true);
     return response;
   }
   const reader = source.getReader();
@@ -75,18 +75,18 @@ function closeWhenDone(response: Response, done: () => void): Response {
         const next = await reader.read();
         if (next.done) {
           controller.close();
-          done();
+          done(true);
         } else {
           controller.enqueue(next.value);
         }
       } catch (err) {
         controller.error(err);
-        done();
+        done(false);
       }
     },
     async cancel(reason) {
       await reader.cancel(reason).catch(() => {});
-      done();
+      done(false);
     },
   });
   return new Response(body, { status: response.status, headers: response.headers });

@@ -14,6 +14,7 @@ import { createVault } from "../store/vault.ts";
 import { readJsonBody, rpcError } from "./_body.ts";
 import { createSessionLimits, type Refusal } from "./_session-limits.ts";
 import { createSessionLiveness } from "./_session-liveness.ts";
+import { createServerPool } from "./_session-pool.ts";
 import { claimsSessionRef, serveOne } from "./_session-serve.ts";
 import { createSessionTokens, type SessionClaims } from "./_session-token.ts";
 import { createOriginGuard } from "./origin-guard.ts";
@@ -84,7 +85,18 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     now,
   });
   const registry = createSessionRegistry();
-  const capabilities = createCapabilityCache(deps.gateway, { now: deps.now });
+  const pool = createServerPool({
+    maxIdle: Math.min(config.mcpMaxConcurrent, 16),
+    build: createMcpServer,
+    base: {
+      gateway: deps.gateway,
+      capabilities: createCapabilityCache(deps.gateway, { now: deps.now }),
+      auth: deps.auth,
+      sessions: deps.sessions,
+      log,
+      maxResponseBytes: config.mcpMaxResponseBytes,
+    },
+  });
   const peer = createClientAddress();
   const addressOf = deps.clientAddress ?? ((c: Context) => peer(c).address);
 
@@ -104,23 +116,18 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
   const serve = async (c: Context, body: unknown, claims: SessionClaims, address: string) => {
     const slot = limits.acquire(address);
     if ("status" in slot) return refuse(slot, address);
-    const server = createMcpServer({
-      gateway: deps.gateway,
-      capabilities,
-      auth: deps.auth,
-      sessions: deps.sessions,
-      log,
-      maxResponseBytes: config.mcpMaxResponseBytes,
-      session: claimsSessionRef(claims, deps.sessions !== undefined),
-    });
+    const lease = pool.take(claimsSessionRef(claims, deps.sessions !== undefined));
     return await serveOne({
       request: c.req.raw,
       body,
       claims,
-      server,
+      lease,
       registry,
       maxRequestBytes: config.mcpMaxRequestBytes,
-      done: slot.release,
+      done: (completed) => {
+        pool.give(lease, completed);
+        slot.release();
+      },
     });
   };
 

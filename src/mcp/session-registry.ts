@@ -12,7 +12,7 @@ export interface InFlightRequest {
 /**
  * The MCP requests this instance is answering. Sessions themselves live nowhere in memory
  * (their ids are signed tokens, their state is in the store): only requests do, each with a
- * server built for it and closed when its answer ends.
+ * server lent to it and closed when its answer ends.
  */
 export interface SessionRegistry {
   add(request: InFlightRequest): void;

@@ -122,6 +122,48 @@ describe("MCP sessions across instances on one Redis", () => {
     expect(await onB.text()).toContain("initialize a new one");
   });
 
+  it("notifications/cancelled sent to B aborts the tool call A is running", async () => {
+    const onA = (await connectClient(world.instances[a]!.url)).client;
+    clients.push(onA);
+    const sessionId = (onA.transport as StreamableHTTPClientTransport).sessionId!;
+    const session = {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": sessionId,
+      "mcp-protocol-version": "2025-06-18",
+    };
+    ok(await call(onA, "start_auth", { platform_id: smartPid }));
+    const started = Date.now();
+    const waiting = await fetch(`${world.instances[a]!.url}/mcp`, {
+      method: "POST",
+      headers: session,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 41,
+        method: "tools/call",
+        params: {
+          name: "wait_for_auth",
+          arguments: { platform_id: smartPid, timeout_seconds: 240 },
+        },
+      }),
+    });
+    expect(waiting.status).toBe(200);
+    const cancel = await fetch(`${world.instances[b]!.url}/mcp`, {
+      method: "POST",
+      headers: session,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 41, reason: "user stopped it" },
+      }),
+    });
+    expect(cancel.status).toBe(202);
+    // The answer stream on A ends (with no result) long before the 240 s wait would.
+    const body = await waiting.text();
+    expect(body).not.toContain('"result"');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+
   it("the SDK client works through a round-robin balancer: every request may land on another instance", async () => {
     const before = world.instances.map((i) => i.served);
     const { client } = await connectClient(world.lb);
