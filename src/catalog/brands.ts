@@ -23,6 +23,12 @@ export interface BrandEndpoint {
   portalUrl?: string;
   city?: string;
   state?: string;
+  /** The vendor's own tenant id (athenahealth practice id, Oracle tenant id, eCW code). */
+  vendorId?: string;
+  /** Whom this base serves, when the vendor publishes patient- and provider-facing ones. */
+  audience?: "patient" | "provider";
+  /** Epic: the organization the base's client keys are registered with. */
+  managingOrganization?: string;
 }
 
 const inactive = new Set(["off", "suspended", "error", "entered-in-error"]);

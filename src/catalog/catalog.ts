@@ -1,14 +1,22 @@
 import { GatewayError } from "../errors.ts";
 import type { Platform } from "./platform.ts";
 import type { Tenant } from "./schema.ts";
+import { createTenantSearch, type TenantMatch, type TenantSearch } from "./tenant-search.ts";
+import { slug } from "./to-tenants.ts";
 import { withTenant } from "./with-tenant.ts";
 
 /** Filters for listing platforms. */
 export interface PlatformQuery {
   type?: string;
   status?: string;
-  /** Free text matched against names, aliases, patterns, payer ids and tenant names. */
+  /** Free text matched against names, aliases, patterns and payer ids (tenants: searchTenants). */
   q?: string;
+}
+
+/** Narrows a tenant search. */
+export interface TenantFilter {
+  /** A US state, as a code ("MA") or a name. */
+  state?: string;
 }
 
 /** The platforms of this gateway, looked up by id, alias or `id:tenant`. */
@@ -21,14 +29,17 @@ export interface Catalog {
   get(ref: string): Platform;
   list(query?: PlatformQuery): Platform[];
   /**
-   * Tenants whose name, id, alias, city or state holds `q` (all tenants for an empty `q`),
-   * at most `limit` (default 25), optionally of one platform only.
+   * The tenants that best match `q` by name, alias, city, state or vendor id, best first
+   * (exact, then prefix, then word matches; see src/catalog/tenant-search.ts), or all tenants
+   * in order for an empty `q`; at most `limit` (default 25), optionally of one platform and
+   * one state. The word index is built on the first search.
    */
   searchTenants(
     q: string,
     limit?: number,
     platformId?: string,
-  ): Array<{ platform: Platform; tenant: Tenant }>;
+    filter?: TenantFilter,
+  ): TenantMatch[];
 }
 
 /** Builds the lookup tables over loaded platforms. */
@@ -47,7 +58,8 @@ export function createCatalog(platforms: Platform[]): Catalog {
       map = new Map();
       // Ids win over vendor ids, which win over aliases, when names overlap.
       for (const t of p.tenants ?? []) {
-        for (const a of t.aliases ?? []) map.set(a.toLowerCase(), t);
+        // A brand merged into a shared base keeps its own ref: epic:<slug of the brand>.
+        for (const a of t.aliases ?? []) map.set(slug(a) || a, t).set(a.toLowerCase(), t);
       }
       for (const t of p.tenants ?? []) if (t.vendor_id) map.set(t.vendor_id.toLowerCase(), t);
       for (const t of p.tenants ?? []) map.set(t.id.toLowerCase(), t);
@@ -55,6 +67,9 @@ export function createCatalog(platforms: Platform[]): Catalog {
     }
     return map;
   };
+
+  let index: TenantSearch | undefined;
+  const tenantSearch = () => (index ??= createTenantSearch(sorted));
 
   const find = (ref: string): Platform | undefined => {
     const colon = ref.indexOf(":");
@@ -86,33 +101,20 @@ export function createCatalog(platforms: Platform[]): Catalog {
         (!q || matchesText(p, q))
       );
     },
-    searchTenants(q, limit = 25, platformId) {
-      const needle = q.toLowerCase().trim();
-      const out: Array<{ platform: Platform; tenant: Tenant }> = [];
-      for (const p of sorted) {
-        if (platformId && p.id !== platformId) continue;
-        for (const t of p.tenants ?? []) {
-          if (out.length >= limit) return out;
-          const hay = [t.name, t.id, t.city ?? "", t.state ?? "", ...(t.aliases ?? [])];
-          if (hay.some((h) => h.toLowerCase().includes(needle))) {
-            out.push({ platform: p, tenant: t });
-          }
-        }
-      }
-      return out;
+    searchTenants(q, limit = 25, platformId, filter = {}) {
+      return tenantSearch().search(q, { limit, platformId, state: filter.state });
     },
   };
 }
 
 /**
- * True when the query is part of a name, alias or payer id, when one of the platform's
- * patterns (regular expressions) matches the query, or when a tenant's name holds it.
+ * True when the query is part of a name, alias or payer id, or when one of the platform's
+ * patterns (regular expressions) matches the query. (Tenant names: the tenant search.)
  */
 function matchesText(p: Platform, q: string): boolean {
   const hay = [p.id, p.name, p.display_name ?? "", ...p.aliases, ...(p.payer_ids ?? [])];
   return hay.some((h) => h.toLowerCase().includes(q)) ||
-    p.patterns.some((pattern) => safeTest(pattern, q)) ||
-    (p.tenants ?? []).some((t) => t.name.toLowerCase().includes(q));
+    p.patterns.some((pattern) => safeTest(pattern, q));
 }
 
 function safeTest(pattern: string, text: string): boolean {

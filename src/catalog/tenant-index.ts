@@ -5,7 +5,7 @@ import { type Tenant, type TenantIndex, tenantIndexSchema } from "./schema.ts";
 /** A platform file as the loader holds it while attaching tenant indexes. */
 interface Holder {
   file: string;
-  platform: { id: string; tenants?: Tenant[]; tenants_file?: string };
+  platform: { id: string; tenants?: Tenant[]; tenants_file?: string; tenants_of?: string };
 }
 
 /**
@@ -46,7 +46,7 @@ export async function attachTenantIndexes(dirs: string[], loaded: Holder[]): Pro
     const tenants = [...(holder.platform.tenants ?? [])];
     for (const file of files) {
       const index = await readTenantIndex(file, id, problems);
-      for (const t of index?.tenants ?? []) {
+      for (const t of index ? withBases(index, file, problems) : []) {
         const prior = seen.get(t.id.toLowerCase());
         if (prior) {
           problems.push(`tenant "${id}:${t.id}" is defined twice: in ${prior} and in ${file}`);
@@ -58,7 +58,54 @@ export async function attachTenantIndexes(dirs: string[], loaded: Holder[]): Pro
     }
     holder.platform.tenants = tenants;
   }
+  problems.push(...shareTenants(loaded, byId));
   return problems;
+}
+
+/**
+ * Gives each platform with `tenants_of` the other platform's tenants (the same objects: an
+ * audience twin such as Oracle Health's patient-facing platform costs no memory).
+ */
+function shareTenants(loaded: Holder[], byId: Map<string, Holder>): string[] {
+  const problems: string[] = [];
+  for (const l of loaded) {
+    const of = l.platform.tenants_of;
+    if (!of) continue;
+    const source = byId.get(of)?.platform;
+    if (!source || source.tenants_of) {
+      problems.push(
+        `${l.file}: tenants_of: "${of}" must name a platform with tenants of its own`,
+      );
+      continue;
+    }
+    l.platform.tenants = [...(l.platform.tenants ?? []), ...(source.tenants ?? [])];
+  }
+  return problems;
+}
+
+/**
+ * The tenants of an index with every `fhir_base_url` filled in: a tenant's own, else its
+ * provider- or patient-facing base, else the index's shared base (its `{tenant_id}` is the
+ * tenant's vendor_id). A tenant left without a base is a problem naming it.
+ */
+export function withBases(index: TenantIndex, file: string, problems: string[]): Tenant[] {
+  const shared = index.fhir_base_url;
+  const out: Tenant[] = [];
+  for (const t of index.tenants) {
+    if (!t.fhir_base_url) {
+      const base = t.bases?.provider ?? t.bases?.patient ??
+        (shared && (!shared.includes("{tenant_id}") || t.vendor_id)
+          ? shared.replaceAll("{tenant_id}", t.vendor_id ?? "")
+          : undefined);
+      if (!base) {
+        problems.push(`${file}: tenant "${t.id}": no fhir_base_url, and the index gives none`);
+        continue;
+      }
+      t.fhir_base_url = base; // the parsed object is ours: filled in place, not copied
+    }
+    out.push(t as Tenant);
+  }
+  return out;
 }
 
 /** Reads and validates one tenant index; problems name the file and field. */
