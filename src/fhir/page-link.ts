@@ -124,7 +124,7 @@ function refused(): GatewayError {
   return new GatewayError(
     "bad_request",
     "The page link is not one this gateway issued for this platform.",
-    { hint: "Follow the links of the Bundle the gateway returned." },
+    { next: "use_returned_links" },
   );
 }
 

@@ -10,6 +10,7 @@ async function refusal(p: Promise<unknown>): Promise<GatewayError> {
   expect(err).toBeInstanceOf(GatewayError);
   expect((err as GatewayError).code).toBe("bad_request");
   expect((err as GatewayError).status).toBe(400);
+  expect((err as GatewayError).next).toBe("use_returned_links");
   return err as GatewayError;
 }
 
