@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import type { SmartAuth } from "../auth/types.ts";
 import type { LoginOperations } from "../core/login-operations.ts";
-import { GatewayError, toGatewayError } from "../errors.ts";
+import { toGatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { callerOf } from "./caller.ts";
+import { queryOf } from "./query.ts";
+import { loginQuery, waitQuery } from "./schemas.ts";
 import { callbackPage } from "./callback-page.ts";
 import {
   confirmGonePage,
@@ -77,10 +79,10 @@ export function authRoutes(
   });
 
   app.get("/:platform/login", async (c) => {
-    const scope = c.req.query("scope");
+    const { scope, return_to } = queryOf(c, loginQuery);
     const { authorizationUrl } = await login.start(callerOf(c), c.req.param("platform"), {
       scopes: scope ? scope.split(/[\s,]+/).filter(Boolean) : undefined,
-      returnTo: c.req.query("return_to"),
+      returnTo: return_to,
       bindToSession: true,
     });
     c.header("cache-control", "no-store");
@@ -95,7 +97,7 @@ export function authRoutes(
 
   app.get("/:platform/wait", async (c) => {
     const status = await login.wait(callerOf(c), c.req.param("platform"), {
-      timeoutSeconds: parseSeconds(c.req.query("timeout")),
+      timeoutSeconds: queryOf(c, waitQuery).timeout,
       signal: c.req.raw.signal,
     });
     return c.json(status, 200, noStore);
@@ -107,14 +109,4 @@ export function authRoutes(
   });
 
   return app;
-}
-
-function parseSeconds(value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  const n = Number(value);
-  if (Number.isFinite(n)) return n;
-  throw new GatewayError("bad_request", `timeout "${value.slice(0, 20)}" is not a number.`, {
-    hint: "Give a number of seconds.",
-    next: "fix_input",
-  });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fromCursor, toCursor } from "../../src/core/cursor.ts";
 import { summarizeBundle, summarizeResource } from "../../src/core/summarize.ts";
+import { restAdvice } from "../../src/rest/advice.ts";
 import { GatewayError } from "../../src/errors.ts";
 import { fitToBudget, jsonBytes } from "../../src/mcp/budget.ts";
 import { createOriginGuard } from "../../src/mcp/origin-guard.ts";
@@ -91,7 +92,7 @@ describe("cursors", () => {
     expect(toCursor("http://elsewhere/Observation", base, "medplum")).toBeUndefined();
     expect(() => fromCursor("%%%")).toThrow(GatewayError);
     const write = btoa(JSON.stringify({ platform: "medplum", link: "Patient/1" }));
-    expect(() => fromCursor(write)).toThrow(/page of results/);
+    expect(() => fromCursor(write)).toThrow(/not one the gateway issued/);
   });
 });
 
@@ -151,8 +152,17 @@ describe("next steps", () => {
     expect(nextStep(new GatewayError("not_authenticated", "x"))).toContain("start_auth");
     expect(nextStep(new GatewayError("session_expired", "x"))).toContain("start_auth again");
     expect(nextStep(new GatewayError("unknown_platform", "x"))).toContain("list_platforms");
-    expect(nextStep(new GatewayError("forbidden", "The auth handle is invalid"))).toContain(
-      "start_auth",
-    );
+    const handle = new GatewayError("forbidden", "The auth handle is invalid", {
+      next: "new_handle",
+    });
+    expect(nextStep(handle)).toContain("start_auth");
+  });
+
+  it("names MCP tools where REST names routes, for the same error", () => {
+    const err = new GatewayError("not_authenticated", "x", { details: { platform: "epic" } });
+    expect(nextStep(err)).toContain('start_auth with platform_id "epic"');
+    expect(nextStep(err)).not.toContain("/auth/");
+    expect(restAdvice(err)).toContain("GET /auth/epic/login");
+    expect(restAdvice(err)).not.toContain("start_auth");
   });
 });
