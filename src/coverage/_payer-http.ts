@@ -94,11 +94,7 @@ export async function callPayer(
   if (response.status >= 300) {
     const detail = outcomeDetail(body);
     throw new GatewayError(
-      response.status === 401 || response.status === 403
-        ? "forbidden"
-        : response.status === 404
-        ? "not_found"
-        : "upstream_error",
+      response.status === 404 ? "not_found" : "upstream_error",
       `The payer "${call.payer}" answered ${call.what} with ${response.status}${
         detail ? `: ${detail}` : "."
       }`,

@@ -66,27 +66,40 @@ export function registerPrompts(server: McpServer): void {
     {
       title: "Prior authorization",
       description:
-        "Checks whether a service needs prior authorization and prepares the request (Da Vinci CRD, DTR, PAS).",
+        "Checks whether a service needs prior authorization with the patient's payer, gathers the documentation and submits it (Da Vinci CRD, DTR, PAS).",
       argsSchema: {
         platform_id: platform.describe("The payer's platform id from list_platforms (type payer)."),
         patient_id: patient,
         service: z.string().min(1).max(200).describe(
-          "The service or item, e.g. a CPT code or a description.",
+          "The service or item: a CPT, HCPCS or RxNorm code.",
         ),
+        ehr_platform_id: platform.optional().describe(
+          "The EHR platform holding the patient's record (default: ask me).",
+        ),
+        system: z.string().max(200).optional().describe("cpt (default), hcpcs or rxnorm."),
       },
     },
-    ({ platform_id, patient_id, service }) =>
-      user(
-        `Prepare a prior authorization for "${service}" for patient ${patient_id} with payer ` +
-          `platform "${platform_id}". ${loginFirst(platform_id)} Steps: 1) search Coverage ` +
-          `with params {"patient": "Patient/${patient_id}"} to find the member's coverage; ` +
-          "2) call get_capabilities to see whether the payer supports $questionnaire-package " +
-          "(DTR) and Claim/$submit (PAS); 3) if it does, call execute_operation " +
-          '"$questionnaire-package" with the coverage and the order to get the questionnaire, ' +
-          "fill what the patient's record answers (search Condition, Procedure, Observation), " +
-          "and list what a clinician must still answer; 4) only after I confirm, build a PAS " +
-          'Claim Bundle and call execute_operation "$submit" on resource_type "Claim". ' +
-          "Never submit without my confirmation.",
-      ),
+    ({ platform_id, patient_id, service, ehr_platform_id, system }) => {
+      const ehr = ehr_platform_id ?? "<the EHR platform; ask me which>";
+      const args = `payer_id "${platform_id}", ehr_platform_id "${ehr}", patient_id ` +
+        `"${patient_id}", practitioner_id (the ordering clinician in the EHR; ask me if unknown)`;
+      return user(
+        `Prepare a prior authorization for ${system ?? "cpt"} code "${service}" for patient ` +
+          `${patient_id} with payer "${platform_id}". ${loginFirst(ehr)} Steps, in order: ` +
+          `1) check_prior_auth with ${args}, code "${service}" and system "${system ?? "cpt"}"; ` +
+          "tell me the decision, the reasons and the cards. If it is not_required, stop there; " +
+          "if indeterminate, say why and ask whether to go on. " +
+          "2) get_questionnaire_package with the same arguments, order set to the `order` " +
+          "check_prior_auth answered and questionnaires to its `questionnaires`; show me the " +
+          "pre-filled answers with where each came from, and ask me every item in to_complete. " +
+          "3) Put my answers into the questionnaire_response (status completed) and call " +
+          "submit_prior_auth with validate_only true; tell me anything under missing. " +
+          "4) Only after I confirm, call submit_prior_auth without validate_only and report the " +
+          "decision, authorization number and per-item review actions. " +
+          "5) If it is pended, call inquire_prior_auth with the same arguments and the " +
+          "claim_identifier when I ask for an update. get_policy_rules shows the payer's " +
+          "published rules for the code at any step. Never submit without my confirmation.",
+      );
+    },
   );
 }
