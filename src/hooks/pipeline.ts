@@ -120,13 +120,21 @@ export function toHookPlatform(platform: HookPlatform): HookPlatform {
 function assertResolved(url: string, platform: HookPlatform, purpose: UrlPurpose): void {
   const left = url.match(/\{[A-Za-z0-9_]+\}/g);
   if (!left) return;
-  const tenantHint = left.includes("{tenant_id}")
-    ? ` Name an organization as ${platform.id}:<tenant id>` +
-      " (GET /api/platforms/" + platform.id + "/tenants lists them)."
-    : ` Fix the ${purpose} URL in ${platform.source}.`;
+  const tenant = left.includes("{tenant_id}");
+  // Face-neutral: each face phrases `next` (REST names its tenants route, MCP its tool).
   throw new GatewayError(
     "platform_unavailable",
     `The ${purpose} URL of platform "${platform.key}" still holds ${left.join(", ")}.`,
-    { hint: tenantHint.trim() },
+    tenant
+      ? {
+        hint: `Name an organization as ${platform.id}:<tenant id>.`,
+        next: "list_platforms",
+        details: { platform: platform.key },
+      }
+      : {
+        hint: `Fix the ${purpose} URL in ${platform.source}.`,
+        next: "configure_platform",
+        details: { platform: platform.key, field: `oauth.${purpose}_url` },
+      },
   );
 }

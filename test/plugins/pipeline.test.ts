@@ -110,6 +110,8 @@ describe("hook pipeline", () => {
     expect((err as GatewayError).status).toBe(503);
     expect((err as GatewayError).message).toContain("{tenant_id}");
     expect((err as GatewayError).hint).toContain("acme:<tenant id>");
+    expect((err as GatewayError).next).toBe("list_platforms");
+    expect((err as GatewayError).hint).not.toMatch(/GET |\/api\//);
   });
 });
 
