@@ -7,6 +7,7 @@ import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { authTools } from "./tools/auth-tools.ts";
 import { coverageTools } from "./tools/coverage-tools.ts";
+import { organizationTools } from "./tools/organization-tools.ts";
 import { platformTools } from "./tools/platform-tools.ts";
 import { readTools } from "./tools/read-tools.ts";
 import { searchTools } from "./tools/search-tools.ts";
@@ -27,6 +28,7 @@ export function createMcpServer(ctx: McpContext): McpServer {
   );
   registerTools(server, ctx, [
     ...platformTools(ctx),
+    ...organizationTools(ctx),
     ...searchTools(ctx),
     ...readTools(ctx),
     ...writeTools(ctx),
