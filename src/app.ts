@@ -137,7 +137,7 @@ export function createApp(deps: AppDeps): BuiltApp {
       platforms: deps.catalog.all().length,
       plugins: deps.plugins.length,
       store: deps.storeName ?? "none",
-    })),
+    }), { store: deps.vault && (() => deps.vault!.store.ping()) }),
   );
   app.route("/api/platforms", platformRoutes(deps.catalog));
   if (smart && cookies) {

@@ -29,6 +29,8 @@ export interface AuthContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Imported signing keys by platform id. */
   clientKeys: Map<string, Promise<oauth.PrivateKey>>;
+  /** Refreshes running in this process, so concurrent callers share one (single-flight). */
+  refreshing: Map<string, Promise<string>>;
 }
 
 /** How long a login may take between /login and /callback. */

@@ -2,6 +2,7 @@ import * as oauth from "oauth4webapi";
 import { toGatewayError } from "../errors.ts";
 import type { HookContext } from "../hooks/define-plugin.ts";
 import { VaultError } from "../store/vault-error.ts";
+import { addToOwnerIndex } from "./_owner-index.ts";
 import { type AuthContext, loginChannel, pendingKey, stateKey, tokensKey } from "./_context.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
 import { describeOAuthError, jwksOptions, requestOptions } from "./_oauth-client.ts";
@@ -129,6 +130,7 @@ async function exchange(
     idTokenClaims: oauth.getValidatedIdTokenClaims(tokens) as Record<string, unknown> | undefined,
   });
   const ttlMs = Math.max((record.expiresAt ?? now) - now, 0) + ctx.keepMs;
+  await addToOwnerIndex(ctx.vault, pending.owner, platform.key, ttlMs, ctx.now);
   await ctx.vault.put(tokensKey(pending.owner, platform.key), record, { ttlMs });
   ctx.log.info("login completed", {
     platform: platform.key,

@@ -37,9 +37,9 @@ export interface DiscoveryOptions {
 }
 
 /**
- * SMART discovery in the order of the SMART App Launch guide: the FHIR base's
- * `/.well-known/smart-configuration`, then the platform file's oauth block (and its
- * discovery_url), then the CapabilityStatement's oauth-uris extension. Successes are cached
+ * SMART discovery: the platform file's `oauth.discovery_url` when it names one, then (the
+ * order of the SMART App Launch guide) the FHIR base's `/.well-known/smart-configuration`,
+ * the platform file's authorize/token URLs, and the CapabilityStatement's oauth-uris extension. Successes are cached
  * per platform for `ttlMs`; concurrent lookups share one fetch; failures are not cached.
  */
 export function createDiscovery(options: DiscoveryOptions): Discovery {
@@ -68,16 +68,24 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
 
   const discover = async (platform: Platform): Promise<SmartMetadata> => {
     const base = platform.baseUrl;
+    const resolve = async (url: string | undefined, purpose: UrlPurpose) =>
+      url === undefined
+        ? undefined
+        : await options.hooks.resolveUrl(url, { platform, log: options.log, purpose });
+    const oauthBlock = platform.oauth;
+    // A discovery_url in the platform file says where the document is: it comes first.
+    if (oauthBlock?.discovery_url) {
+      const named = { ...oauthBlock, authorize_url: undefined, token_url: undefined };
+      const found = await fromPlatformFile(named, resolve, getJson);
+      if (found) return { ...found, source: "platform-file" };
+    }
     if (base) {
       const doc = await getJson(`${base}/.well-known/smart-configuration`);
       const found = doc && fromDocument(doc);
       if (found) return { ...found, source: "smart-configuration" };
     }
-    const resolve = async (url: string | undefined, purpose: UrlPurpose) =>
-      url === undefined
-        ? undefined
-        : await options.hooks.resolveUrl(url, { platform, log: options.log, purpose });
-    const fromFile = await fromPlatformFile(platform.oauth, resolve, getJson);
+    const withoutDoc = oauthBlock && { ...oauthBlock, discovery_url: undefined };
+    const fromFile = await fromPlatformFile(withoutDoc, resolve, getJson);
     if (fromFile) return { ...fromFile, source: "platform-file" };
     if (base) {
       const capability = await getJson(`${base}/metadata`);

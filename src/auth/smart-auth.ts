@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Vault } from "../store/types.ts";
 import { type AuthContext, loginChannel, pendingKey, tokensKey } from "./_context.ts";
 import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
+import { ownerPlatforms, removeFromOwnerIndex } from "./_owner-index.ts";
 import { partyFor } from "./_party.ts";
 import { completeLogin } from "./complete-login.ts";
 import { peekConfirmation, takeConfirmation } from "./login-confirmation.ts";
@@ -55,6 +56,7 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     keepMs: options.sessionIdleSeconds * 1000,
     env: options.env ?? {},
     clientKeys: new Map(),
+    refreshing: new Map(),
   };
   const { vault } = ctx;
 
@@ -88,11 +90,10 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
 
     async status(owner, ref) {
       if (ref !== undefined) return [await statusOf(owner, ctx.catalog.get(ref).key)];
-      const keys = new Set<string>();
-      for (const prefix of [tokensKey(owner, ""), pendingKey(owner, "")]) {
-        for (const k of await vault.list(prefix)) keys.add(k.slice(prefix.length));
-      }
-      return await Promise.all([...keys].sort().map((k) => statusOf(owner, k)));
+      // One read of the owner's index, never a key scan; entries whose login is gone are skipped.
+      const keys = await ownerPlatforms(vault, owner);
+      const all = await Promise.all(keys.map((k) => statusOf(owner, k)));
+      return all.filter((s) => s.state !== "none");
     },
 
     async waitForLogin(owner, ref, opts) {
@@ -111,6 +112,7 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
       if (record?.state === "active") await revoke(ctx, platform, record);
       await vault.delete(key);
       await vault.delete(pendingKey(owner, platform.key));
+      await removeFromOwnerIndex(vault, owner, platform.key, now);
       ctx.log.info("logged out", { platform: platform.key });
     },
 

@@ -3,6 +3,7 @@ import type { Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import type { HookContext } from "../hooks/define-plugin.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
+import { addToOwnerIndex } from "./_owner-index.ts";
 import { type AuthContext, loginWindowMs, pendingKey, stateKey } from "./_context.ts";
 import { partyFor } from "./_party.ts";
 import { newUserCode, putConfirmation } from "./login-confirmation.ts";
@@ -78,6 +79,7 @@ export async function startLogin(
     bindToSession: options.bindToSession ?? false,
     createdAt: now,
   };
+  await addToOwnerIndex(ctx.vault, owner, platform.key, loginWindowMs, ctx.now);
   await ctx.vault.put(stateKey(state), pending, { ttlMs: loginWindowMs });
   await ctx.vault.put(pendingKey(owner, platform.key), { startedAt: now }, {
     ttlMs: loginWindowMs,

@@ -18,6 +18,12 @@ export interface TokenRecord {
   /** "expired" once a refresh failed or no refresh is possible; a new login is needed. */
   state: "active" | "expired";
   reason?: string;
+  /**
+   * Set while one instance spends the refresh token: written compare-and-set before the grant
+   * (only one writer wins per version), checked again before the result is stored (a fencing
+   * token), so two instances never both spend one rotating refresh token.
+   */
+  refreshClaim?: { id: string; until: number };
 }
 
 /**
@@ -56,16 +62,49 @@ export function toTokenRecord(
   };
 }
 
-/** True when the access token is good for longer than `skewMs`. */
+/**
+ * How early to refresh: `skewMs`, but at most a fifth of the token's lifetime, so a token that
+ * lives shorter than the skew is not refreshed on every use.
+ */
+export function refreshSkew(record: TokenRecord, skewMs: number): number {
+  if (record.expiresAt === undefined) return skewMs;
+  const lifetime = Math.max(0, record.expiresAt - record.obtainedAt);
+  return Math.min(skewMs, lifetime / 5);
+}
+
+/** True when the access token is good for longer than the (scaled) refresh skew. */
 export function isFresh(record: TokenRecord, now: number, skewMs: number): boolean {
   return record.state === "active" &&
-    (record.expiresAt === undefined || record.expiresAt - skewMs > now);
+    (record.expiresAt === undefined || record.expiresAt - refreshSkew(record, skewMs) > now);
+}
+
+/** True once the access token's own expiry has passed. */
+export function isLapsed(record: TokenRecord, now: number): boolean {
+  return record.expiresAt !== undefined && record.expiresAt <= now;
+}
+
+/** A FHIR reference `Type/id`, from the end of an absolute or relative URL. */
+const referenceTail = /(?:^|\/)([A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64})$/;
+
+/**
+ * `fhirUser` as a relative reference (`Practitioner/123`): the platform's absolute URL
+ * never reaches a caller. Undefined when it is not shaped like a reference.
+ */
+export function relativeFhirUser(fhirUser: string | undefined): string | undefined {
+  if (!fhirUser) return undefined;
+  let path = fhirUser;
+  try {
+    path = new URL(fhirUser).pathname;
+  } catch {
+    // Already relative.
+  }
+  const tail = referenceTail.exec(path.replace(/\/+$/, ""))?.[1];
+  return tail && !/^\.+$/.test(tail.split("/")[1]!) ? tail : undefined;
 }
 
 /** What a caller may see of a record: never a token. */
 export function toStatus(platform: string, record: TokenRecord, now: number): AuthStatus {
-  const lapsed = record.expiresAt !== undefined && record.expiresAt <= now &&
-    !record.refreshToken;
+  const lapsed = isLapsed(record, now) && !record.refreshToken;
   const expired = record.state === "expired" || lapsed;
   return {
     platform,
@@ -77,7 +116,7 @@ export function toStatus(platform: string, record: TokenRecord, now: number): Au
     scopes: record.scopes,
     patient: record.patient,
     encounter: record.encounter,
-    fhirUser: record.fhirUser,
+    fhirUser: relativeFhirUser(record.fhirUser),
     reason: record.reason ??
       (lapsed ? "The access token expired and the platform issued no refresh token." : undefined),
   };

@@ -1,6 +1,6 @@
 import { absolutePath, joinPath, listDir, readText } from "../runtime/fs.ts";
 import { describeIssue } from "./_issue.ts";
-import { envPrefix, type Platform } from "./platform.ts";
+import { envPrefix, type Platform, requiresAuth } from "./platform.ts";
 import { type PlatformFile, platformFileSchema } from "./schema.ts";
 import { attachTenantIndexes } from "./tenant-index.ts";
 
@@ -97,7 +97,11 @@ function findDuplicates(loaded: LoadedFile[]): string[] {
   return problems;
 }
 
-/** Applies env vars (credentials, base URL override) to a parsed file. */
+/**
+ * Applies env vars (credentials, base URL override) to a parsed file. A platform that needs
+ * registration becomes active once what registration gives is configured: its FHIR base URL
+ * (FHIR_GATEWAY_PLATFORM_<ID>_FHIR_BASE_URL) and, when it needs a login, its client id.
+ */
 export function toPlatform(
   file: string,
   p: PlatformFile,
@@ -106,7 +110,7 @@ export function toPlatform(
   const prefix = envPrefix(p.id);
   const envBase = nonEmpty(env[`${prefix}FHIR_BASE_URL`]);
   const base = envBase ?? p.fhir_base_url;
-  return {
+  const platform: Platform = {
     ...p,
     key: p.id,
     source: file,
@@ -117,6 +121,12 @@ export function toPlatform(
       clientSecret: nonEmpty(env[`${prefix}CLIENT_SECRET`]),
     },
   };
+  const registered = platform.baseUrlFromEnv && platform.baseUrl !== undefined &&
+    (!requiresAuth(platform) || platform.credentials.clientId !== undefined);
+  if (p.status === "needs-registration" && registered) {
+    return { ...platform, status: "active", status_reason: undefined };
+  }
+  return platform;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

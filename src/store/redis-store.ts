@@ -72,8 +72,14 @@ export async function openRedisStore(
   everConnected = true;
   let subscriber: Promise<ReturnType<typeof client.duplicate>> | undefined;
 
+  // After a command times out (Redis frozen or overloaded), fail fast for one timeout period
+  // instead of letting every command of every request wait the full timeout again.
+  let failFastUntil = 0;
   /** Runs one command, bounded by the timeout; any failure becomes StoreUnavailableError. */
   const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    if (Date.now() < failFastUntil) {
+      throw new StoreUnavailableError(operation, "a recent command timed out");
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("timed out")), timeoutMs + 250);
@@ -82,6 +88,7 @@ export async function openRedisStore(
       return await Promise.race([run(), late]);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (/timed? ?out|timeout/i.test(reason)) failFastUntil = Date.now() + timeoutMs;
       throw new StoreUnavailableError(operation, reason.slice(0, 200), err);
     } finally {
       clearTimeout(timer);

@@ -86,8 +86,10 @@ export interface StoreHealth {
 export interface Vault {
   put(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>;
   get<T>(key: string): Promise<T | undefined>;
-  /** The value with its version, for `putIf`. */
-  getVersioned<T>(key: string): Promise<{ value: T; version: string } | undefined>;
+  /** The value with its version (for `putIf`) and expiry. */
+  getVersioned<T>(
+    key: string,
+  ): Promise<{ value: T; version: string; expiresAt?: number } | undefined>;
   /** Seals and writes only if the key still holds `version` (null: absent); true when written. */
   putIf(
     key: string,

@@ -102,7 +102,11 @@ export function createVault(
     },
     async getVersioned<T>(key: string) {
       const entry = await store.getVersioned(key);
-      return entry && { value: await open<T>(key, entry.value), version: entry.version };
+      return entry && {
+        value: await open<T>(key, entry.value),
+        version: entry.version,
+        expiresAt: entry.expiresAt,
+      };
     },
     async putIf(key, version, value, options) {
       return await store.setIf(key, version, await seal(key, value), options);

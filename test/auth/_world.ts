@@ -21,7 +21,7 @@ import {
   type FollowResult,
   type HttpClient,
 } from "../peers/http-client.ts";
-import { type SmartPeer, startSmartPeer } from "../peers/smart-server.ts";
+import { type SmartPeer, type SmartPeerOptions, startSmartPeer } from "../peers/smart-server.ts";
 
 /** The platform id every auth test logs in to. */
 export const pid = "smart-test";
@@ -42,6 +42,8 @@ export interface AuthWorld {
   responses: string[];
   /** POSTs to the token endpoint by grant type. */
   tokenGrants: string[];
+  /** Every URL the gateway fetched (discovery, token endpoint, FHIR). */
+  fetched: string[];
   /** The gateway's SMART module (the AuthService both faces call). */
   auth: SmartAuth;
   /** A second gateway instance sharing the store (entries, locks, pub/sub) and keys. */
@@ -66,6 +68,15 @@ export async function startAuthWorld(
     platformName?: string;
     /** Opens the gateway's store (default: memory); called again on restart(). */
     openStore?: (now: () => number) => Promise<KeyValueStore>;
+    /** Options of the SMART peer beyond its clients (token lifetimes, quirks). */
+    peer?: Omit<SmartPeerOptions, "clients">;
+    /**
+     * The platform file instead of the default (FHIR base and discovery_url from the peers);
+     * `id` is always the test platform's.
+     */
+    platformFile?: (peers: { smart: SmartPeer; fhir: FhirPeer }) => Record<string, unknown>;
+    /** Environment settings added to the gateway's (may name the peers' URLs). */
+    env?: (peers: { smart: SmartPeer; fhir: FhirPeer }) => Record<string, string>;
   } = {},
 ): Promise<AuthWorld> {
   const port = await freePort();
@@ -79,6 +90,7 @@ export async function startAuthWorld(
       redirect_uris: [`${gateway}/auth/callback`],
       token_endpoint_auth_method: method,
     }],
+    ...options.peer,
   });
   const fhir = await startFhirPeer({ auth: smart.fhirAuth });
   smart.setAudience(fhir.baseUrl);
@@ -89,20 +101,23 @@ export async function startAuthWorld(
     FHIR_GATEWAY_LOG_LEVEL: "debug",
     FHIR_GATEWAY_PLATFORM_SMART_TEST_CLIENT_ID: clientId,
     ...(secret ? { FHIR_GATEWAY_PLATFORM_SMART_TEST_CLIENT_SECRET: secret } : {}),
+    ...options.env?.({ smart, fhir }),
   };
   const config = parseConfig(env);
   const logLines: string[] = [];
   const log = createLogger("debug", (line) => logLines.push(line));
-  const platform = platformFileSchema.parse({
-    id: pid,
-    name: options.platformName ?? "SMART test platform",
-    type: "sandbox",
-    fhir_base_url: fhir.baseUrl,
-    oauth: {
-      discovery_url: `${smart.issuer}/.well-known/smart-configuration`,
-      ...(method ? { token_endpoint_auth_methods: [method] } : {}),
+  const platform = platformFileSchema.parse(
+    options.platformFile ? { ...options.platformFile({ smart, fhir }), id: pid } : {
+      id: pid,
+      name: options.platformName ?? "SMART test platform",
+      type: "sandbox",
+      fhir_base_url: fhir.baseUrl,
+      oauth: {
+        discovery_url: `${smart.issuer}/.well-known/smart-configuration`,
+        ...(method ? { token_endpoint_auth_methods: [method] } : {}),
+      },
     },
-  });
+  );
   const catalog = createCatalog([toPlatform(`platforms/${pid}.json`, platform, config.env)]);
   let offset = 0;
   const now = () => Date.now() + offset;
@@ -113,8 +128,10 @@ export async function startAuthWorld(
   const store = await openStore(now);
   const vault = createVault(store, keyring);
   const tokenGrants: string[] = [];
+  const fetched: string[] = [];
   const countingFetch: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
+    fetched.push(url);
     if (url === smart.smartConfiguration.token_endpoint && init?.body instanceof URLSearchParams) {
       tokenGrants.push(init.body.get("grant_type") ?? "?");
     }
@@ -161,6 +178,7 @@ export async function startAuthWorld(
     logLines,
     responses,
     tokenGrants,
+    fetched,
     advance: (ms) => (offset += ms),
     auth: first.auth,
     otherInstance: () => build(createVault(createMemoryStore({ space, now }), keyring)).app,

@@ -111,6 +111,43 @@ describe("SMART discovery", () => {
     expect((untenanted as GatewayError).status).toBe(503);
   });
 
+  it("reads oauth.discovery_url first, not the FHIR base's document (issue 8 d)", async () => {
+    // A document of its own at the named URL; the FHIR base serves the SMART peer's.
+    const named = await startStaticPeer(() =>
+      Response.json({
+        issuer: "https://login.example.org",
+        authorization_endpoint: "https://login.example.org/authorize",
+        token_endpoint: "https://login.example.org/token",
+        capabilities: ["launch-standalone"],
+      })
+    );
+    try {
+      const fetched: string[] = [];
+      const recording: typeof fetch = (input, init) => {
+        fetched.push(input instanceof Request ? input.url : String(input));
+        return fetch(input, init);
+      };
+      const meta = await createDiscovery({
+        fetch: recording,
+        hooks,
+        log: silentLogger,
+        now: Date.now,
+      })
+        .get(platform({
+          fhir_base_url: withSmart.baseUrl,
+          oauth: { discovery_url: `${named.url}/.well-known/openid-configuration` },
+        }));
+      expect(meta).toMatchObject({
+        source: "platform-file",
+        issuer: "https://login.example.org",
+        token_endpoint: "https://login.example.org/token",
+      });
+      expect(fetched).toEqual([`${named.url}/.well-known/openid-configuration`]);
+    } finally {
+      await named.close();
+    }
+  });
+
   it("falls back to the CapabilityStatement's oauth-uris extension last", async () => {
     const meta = await discovery().get(platform({ fhir_base_url: `${capabilityOnly.url}/fhir` }));
     expect(meta).toMatchObject({

@@ -13,6 +13,11 @@ export interface SmartState {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   accessTokenFormat: "opaque" | "jwt";
+  /**
+   * Re-issue the id_token of a refresh answer without `aud`, as some independent SMART
+   * servers do (re-signed with the same key, so only the missing claim is wrong).
+   */
+  refreshIdTokenWithoutAud: boolean;
   /** SMART resource scopes seen in requests; oidc-provider wants a resource server's scopes listed. */
   smartScopes: Set<string>;
 }
@@ -35,8 +40,8 @@ const SMART_SCOPE =
 
 let signingKey: Record<string, unknown> | undefined;
 
-/** One RSA signing key per process (ID tokens, JWT access tokens). */
-function rsaSigningKey(): Record<string, unknown> {
+/** One RSA signing key per process (ID tokens, JWT access tokens), as a private JWK. */
+export function rsaSigningKey(): Record<string, unknown> {
   if (!signingKey) {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     signingKey = {

@@ -14,23 +14,60 @@ export interface RedisPeer {
   /** `redis://127.0.0.1:PORT`. */
   url: string;
   port: number;
+  /** Stops the server for good and removes its data. */
   stop(): Promise<void>;
+  /** Stops the process (an outage: connections are refused); `start()` brings it back. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data folder (after `kill()`). */
+  start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open but nothing answers. */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void;
+}
+
+/** Options of startRedisServer. */
+export interface RedisServerOptions {
+  /** Keep data across kill()/start() (an append-only file in its folder); default off. */
+  persist?: boolean;
 }
 
 /** Starts redis-server on a free loopback port and waits until it answers PING. */
-export async function startRedisServer(): Promise<RedisPeer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisPeer> {
   const binary = ensureRedisServer();
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "gw-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-  const child = spawn(binary, [...args, "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (d) => (output += String(d)));
-  child.stderr?.on("data", (d) => (output += String(d)));
+  const persistence = options.persist
+    ? ["--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+    : ["--save", "", "--appendonly", "no"];
+  const args = ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--dir", dir];
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    started.stdout?.on("data", (d) => (output += String(d)));
+    started.stderr?.on("data", (d) => (output += String(d)));
+    try {
+      await waitForPing(port, started, () => output);
+    } catch (err) {
+      started.kill("SIGKILL");
+      throw err;
+    }
+    child = started;
+  };
+  const halt = async () => {
+    const running = child;
+    child = undefined;
+    if (running && running.exitCode === null) {
+      const exited = new Promise((resolve) => running.once("exit", resolve));
+      running.kill("SIGCONT");
+      running.kill("SIGTERM");
+      await exited;
+    }
+  };
   try {
-    await waitForPing(port, child, () => output);
+    await launch();
   } catch (err) {
-    child.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -38,13 +75,13 @@ export async function startRedisServer(): Promise<RedisPeer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await halt();
       await rm(dir, { recursive: true, force: true });
     },
+    kill: halt,
+    start: launch,
+    pause: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
   };
 }
 

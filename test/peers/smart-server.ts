@@ -1,11 +1,12 @@
 /// <reference path="./oidc-provider.d.ts" />
 import { randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
-import type { ClientMetadata } from "oidc-provider";
+import type { ClientMetadata, Middleware } from "oidc-provider";
+import { decodeJwt, importJWK, type JWK, SignJWT } from "jose";
 import type { BearerAuthOptions } from "./_bearer-check.ts";
 import { approveInteraction } from "./_interactions.ts";
 import { serveNode } from "./_node-serve.ts";
-import { smartProviderConfiguration } from "./_oidc-config.ts";
+import { rsaSigningKey, smartProviderConfiguration } from "./_oidc-config.ts";
 import type { SmartState } from "./_oidc-config.ts";
 import { smartConfigurationOf } from "./_smart-configuration.ts";
 import type { OpenIdDiscovery } from "./_smart-configuration.ts";
@@ -36,6 +37,8 @@ export interface SmartPeerOptions {
   refreshTokenTtlSeconds?: number;
   /** `opaque` (default, checked by introspection) or `jwt` (checked against the JWKS). */
   accessTokenFormat?: "opaque" | "jwt";
+  /** Re-issue refresh answers' id_token without `aud` (default false); see `setRefreshIdTokenWithoutAud`. */
+  refreshIdTokenWithoutAud?: boolean;
 }
 
 /** A running SMART authorization server (oidc-provider behind a thin wrapper). */
@@ -50,6 +53,9 @@ export interface SmartPeer {
   revoked: string[];
   setAudience(url: string): void;
   setPatient(id: string): void;
+  /** The lifetime of access tokens issued from now on. */
+  setAccessTokenTtl(seconds: number): void;
+  setRefreshIdTokenWithoutAud(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +75,7 @@ export async function startSmartPeer(opts: SmartPeerOptions): Promise<SmartPeer>
     accessTokenTtl: opts.accessTokenTtlSeconds ?? 3600,
     refreshTokenTtl: opts.refreshTokenTtlSeconds ?? 86_400,
     accessTokenFormat: opts.accessTokenFormat ?? "opaque",
+    refreshIdTokenWithoutAud: opts.refreshIdTokenWithoutAud ?? false,
     smartScopes: new Set(),
   };
   const introspector = {
@@ -100,6 +107,7 @@ export async function startSmartPeer(opts: SmartPeerOptions): Promise<SmartPeer>
   const revoked: string[] = [];
   const provider = new Provider(issuer, smartProviderConfiguration(state, clients, revoked));
   provider.use(smartMiddleware(state, "/auth"));
+  provider.use(refreshIdTokenQuirk(state));
   const oidc = provider.callback();
   // Ask the engine for its own endpoint URLs before serving the SMART document built from them.
   served.setListener(oidc);
@@ -140,6 +148,34 @@ export async function startSmartPeer(opts: SmartPeerOptions): Promise<SmartPeer>
     setPatient(id: string): void {
       state.patient = id;
     },
+    setAccessTokenTtl(seconds: number): void {
+      state.accessTokenTtl = seconds;
+    },
+    setRefreshIdTokenWithoutAud(on: boolean): void {
+      state.refreshIdTokenWithoutAud = on;
+    },
     close: served.close,
+  };
+}
+
+/**
+ * When `state.refreshIdTokenWithoutAud` is on, a refresh answer's id_token is re-signed with the
+ * peer's own key minus its `aud` claim: what an independent SMART server was seen to send.
+ */
+function refreshIdTokenQuirk(state: SmartState): Middleware {
+  return async (ctx, next) => {
+    await next();
+    const body = ctx.body as Record<string, unknown> | undefined;
+    const refresh = ctx.oidc?.params?.grant_type === "refresh_token";
+    if (
+      !state.refreshIdTokenWithoutAud || ctx.oidc?.route !== "token" || !refresh ||
+      ctx.status !== 200 || typeof body?.id_token !== "string"
+    ) return;
+    const { aud: _aud, ...claims } = decodeJwt(body.id_token);
+    const jwk = rsaSigningKey();
+    const key = await importJWK(jwk as JWK, "RS256");
+    body.id_token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: String(jwk.kid) })
+      .sign(key);
   };
 }
