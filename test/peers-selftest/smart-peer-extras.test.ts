@@ -1,3 +1,4 @@
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOHNNIE_ID, LUNA_ID, startFhirPeer } from "../peers/fhir-server.ts";
 import type { FhirPeer } from "../peers/fhir-server.ts";
@@ -11,14 +12,13 @@ const redirectUri = "http://127.0.0.1:9/callback";
 const client: LoginClient = { clientId: "extras-public", redirectUri };
 const scope = "launch/patient openid fhirUser patient/*.read";
 
-describe("SMART peer: discovery, refusals and short-lived JWT access tokens", () => {
+describe("SMART peer: discovery, refusals and JWT access tokens", () => {
   let smart: SmartPeer;
   let fhir: FhirPeer;
   beforeAll(async () => {
     smart = await startSmartPeer({
       clients: [{ client_id: client.clientId, redirect_uris: [redirectUri] }],
       accessTokenFormat: "jwt",
-      accessTokenTtlSeconds: 1,
     });
     fhir = await startFhirPeer({ auth: smart.fhirAuth, seed: false });
     smart.setAudience(fhir.baseUrl);
@@ -88,18 +88,39 @@ describe("SMART peer: discovery, refusals and short-lived JWT access tokens", ()
     }
   });
 
-  it("issues JWT access tokens the FHIR peer verifies, until they expire", async () => {
-    const { tokens } = await loginWithPkce(smart.smartConfiguration, client, {
-      scope,
-      aud: fhir.baseUrl,
-    });
+  it("issues JWT access tokens the FHIR peer verifies, and refuses them once expired", async () => {
+    // Nothing here races the clock: the valid token lives an hour, and the expired one is
+    // checked only after the wall clock has passed its own `exp` (a slow machine waits longer).
+    const login = () =>
+      loginWithPkce(smart.smartConfiguration, client, { scope, aud: fhir.baseUrl });
+    const { tokens } = await login();
     expect(tokens.access_token.split(".")).toHaveLength(3);
-    expect(tokens.expires_in).toBe(1);
-    const headers = { authorization: `Bearer ${tokens.access_token}` };
-    expect((await fetch(`${fhir.baseUrl}/Patient`, { headers })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    const expired = await fetch(`${fhir.baseUrl}/Patient`, { headers });
+    expect(tokens.expires_in).toBe(3600);
+    const ok = await fetch(`${fhir.baseUrl}/Patient`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
+
+    smart.setAccessTokenTtl(1);
+    let short: Awaited<ReturnType<typeof login>>["tokens"];
+    try {
+      short = (await login()).tokens;
+    } finally {
+      smart.setAccessTokenTtl(3600);
+    }
+    const { exp, iat } = decodeJwt(short.access_token);
+    expect(exp! - iat!).toBe(1);
+    while (Date.now() / 1000 <= exp! + 0.05) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(10, exp! * 1000 - Date.now() + 60))
+      );
+    }
+    const expired = await fetch(`${fhir.baseUrl}/Patient`, {
+      headers: { authorization: `Bearer ${short.access_token}` },
+    });
     expect(expired.status).toBe(401);
     expect(expired.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    await expired.body?.cancel();
   });
 });

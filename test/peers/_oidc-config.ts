@@ -96,7 +96,9 @@ export function smartProviderConfiguration(
       IdToken: 3600,
       Interaction: 600,
       Session: 3600,
-      AccessToken: state.accessTokenTtl,
+      // A function (oidc-provider accepts one), so setAccessTokenTtl() applies to the next token;
+      // the local typings only list numbers.
+      AccessToken: (() => state.accessTokenTtl) as unknown as number,
       RefreshToken: state.refreshTokenTtl,
       Grant: state.refreshTokenTtl,
     },
