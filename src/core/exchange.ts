@@ -2,12 +2,7 @@ import type { Catalog } from "../catalog/catalog.ts";
 import type { Platform } from "../catalog/platform.ts";
 import { codeForUpstreamStatus, GatewayError } from "../errors.ts";
 import { fhirJson, isJsonType, pickRequestHeaders, pickResponseHeaders } from "../fhir/headers.ts";
-import {
-  type FhirInteraction,
-  isWrite,
-  returnsBundle,
-  toUpstreamTarget,
-} from "../fhir/interaction.ts";
+import { type FhirInteraction, returnsBundle, toUpstreamTarget } from "../fhir/interaction.ts";
 import {
   createLinkMapper,
   isBundle,
@@ -22,6 +17,7 @@ import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
 import type { Caller } from "./caller.ts";
 import { type FhirResult, parsedResult, streamedResult } from "./fhir-result.ts";
+import { isWrite } from "./operations.ts";
 import type { GatewayObserver } from "./observer.ts";
 import { readFormBody, readInteractionBody } from "./read-body.ts";
 import type { UpstreamAuth } from "./upstream-auth.ts";

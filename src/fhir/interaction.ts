@@ -39,44 +39,6 @@ export type FhirInteraction =
 /** The interaction's name, e.g. "search", as plugins and logs see it. */
 export type InteractionKind = FhirInteraction["kind"];
 
-/** Operations that only read, so a read-only caller may POST them. */
-const readingOperations = new Set([
-  "$everything",
-  "$validate",
-  "$meta",
-  "$lastn",
-  "$stats",
-  "$expand",
-  "$lookup",
-  "$validate-code",
-  "$subsumes",
-  "$translate",
-  "$match",
-  "$document",
-  "$summary",
-  "$docref",
-  "$questionnaire-package",
-  "$populate",
-  "$member-match",
-  "$inquire",
-]);
-
-/** True when the interaction may change data on the platform. */
-export function isWrite(i: FhirInteraction): boolean {
-  switch (i.kind) {
-    case "create":
-    case "update":
-    case "patch":
-    case "delete":
-    case "batch":
-      return true;
-    case "operation":
-      return i.method === "POST" && !readingOperations.has(i.name);
-    default:
-      return false;
-  }
-}
-
 /** Interactions whose responses may be Bundles with links to rewrite. */
 export function returnsBundle(i: FhirInteraction): boolean {
   return i.kind === "search" || i.kind === "history" || i.kind === "batch" ||

@@ -50,7 +50,6 @@ async function fetchWithTimeout(request: Request, options: UpstreamOptions): Pro
   }, options.timeoutMs);
   const onCallerAbort = () => controller.abort();
   options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-  const host = new URL(request.url).host;
   try {
     return await options.fetch(new Request(request, { signal: controller.signal }));
   } catch (err) {
@@ -61,7 +60,7 @@ async function fetchWithTimeout(request: Request, options: UpstreamOptions): Pro
     if (timedOut) {
       throw new GatewayError(
         "upstream_timeout",
-        `The platform's server (${host}) did not answer within ${options.timeoutMs} ms.`,
+        `The platform's server did not answer within ${options.timeoutMs} ms.`,
         {
           hint: "Try again later, or ask the operator to raise FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS.",
           details: { setting: "FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS" },
@@ -71,7 +70,7 @@ async function fetchWithTimeout(request: Request, options: UpstreamOptions): Pro
     }
     throw new GatewayError(
       "upstream_unreachable",
-      `The platform's server (${host}) could not be reached.`,
+      "The platform's server could not be reached.",
       { hint: "The platform may be down; its base URL may be wrong.", cause: err },
     );
   } finally {
