@@ -45,8 +45,8 @@ export interface RateLimitOptions {
  * rules are counted first and a refused request counts nothing more, so callers inventing
  * session cookies cannot create more counters than their address's limit allows; every
  * counter expires with its window. Over a limit: 429 OperationOutcome with Retry-After
- * (seconds to the window's end). When the store does not answer, counting falls back to
- * this process, so limits still hold per instance.
+ * (seconds to the window's end). When the store fails or does not answer in time, counting
+ * falls back to this process for a few seconds, so limits still hold per instance.
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const now = options.now ?? Date.now;
@@ -57,9 +57,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const sessionOf = options.sessionOf ?? sessionCredential;
   const local = createLocalCounters({ now });
   const timeoutMs = options.storeTimeoutMs ?? 2000;
+  const retryStoreMs = 5000;
   let warnedWindow = -1;
 
+  // After a failure the store is left alone for a while, so an outage costs one timeout,
+  // not one per request.
+  let skipStoreUntil = 0;
   const increment = async (key: string, ttlMs: number, window: number): Promise<number> => {
+    if (now() < skipStoreUntil) return await local.increment(key, ttlMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
@@ -69,6 +74,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
         }),
       ]);
     } catch (err) {
+      skipStoreUntil = now() + retryStoreMs;
       if (warnedWindow !== window) {
         warnedWindow = window;
         options.log?.warn("rate-limit counters unavailable; counting in this instance", {

@@ -5,6 +5,7 @@ import {
   createMemoryStore,
   type MemorySpace,
 } from "../../src/store/memory-store.ts";
+import type { KeyValueStore } from "../../src/store/types.ts";
 import { createVault } from "../../src/store/vault.ts";
 import { makeTestApp, type TestPlatform } from "../helpers/test-app.ts";
 import { startStaticPeer, type StaticPeer } from "../peers/static-server.ts";
@@ -29,15 +30,17 @@ export async function edgeApp(options: {
   keyring?: string;
   now?: () => number;
   withVault?: boolean;
+  /** A store of the test's own (e.g. on a real redis-server) for the vault. */
+  store?: KeyValueStore;
 } = {}): Promise<EdgeApp> {
   const audit: Array<Record<string, unknown>> = [];
   const auditLog = createAuditLog({ sinks: [(line) => audit.push(JSON.parse(line))] });
-  const vault = options.withVault || options.space
-    ? createVault(
-      createMemoryStore({ space: options.space ?? createMemorySpace(), now: options.now }),
-      parseMasterKeys(options.keyring ?? generateMasterKeyLine()),
-    )
-    : undefined;
+  const store = options.store ??
+    (options.withVault || options.space
+      ? createMemoryStore({ space: options.space ?? createMemorySpace(), now: options.now })
+      : undefined);
+  const vault = store &&
+    createVault(store, parseMasterKeys(options.keyring ?? generateMasterKeyLine()));
   const t = await makeTestApp({
     platforms: options.platforms ?? [],
     env: options.env,
