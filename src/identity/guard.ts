@@ -8,7 +8,7 @@ import { sha256Url } from "./_crypto.ts";
 import type { Identity } from "./identity.ts";
 import { resourceMetadataUrl } from "./metadata.ts";
 import { OAuthError } from "./oauth-error.ts";
-import { bearerOf } from "./resolvers.ts";
+import { bearerOf, rememberCaller } from "./resolvers.ts";
 import { readScope, writeScope } from "./scopes.ts";
 import type { AuthMode } from "./settings.ts";
 
@@ -31,13 +31,6 @@ export interface GuardOptions {
   maxMcpBodyBytes: number;
   /** How long an MCP session stays bound to the person who opened it. */
   sessionIdleMs: number;
-}
-
-const callers = new WeakMap<Request, Caller>();
-
-/** The caller the guard recognized for this request (a bearer), if any. */
-export function guardedCaller(request: Request): Caller | undefined {
-  return callers.get(request);
 }
 
 /**
@@ -88,7 +81,7 @@ export function identityGuard(options: GuardOptions): MiddlewareHandler {
         return refuse(401, result.error, result.error.message);
       }
       caller = result.caller;
-      callers.set(request, caller);
+      rememberCaller(request, caller);
     } else if (options.mode === "protected" || authorization !== null) {
       const error = authorization === null
         ? undefined

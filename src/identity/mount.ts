@@ -5,9 +5,9 @@ import type { Logger } from "../log.ts";
 import { oauthRoutes } from "../rest/oauth-routes.ts";
 import { signinRoutes } from "../rest/signin-routes.ts";
 import type { Vault } from "../store/types.ts";
-import { guardedCaller, identityGuard } from "./guard.ts";
+import { identityGuard } from "./guard.ts";
 import { createIdentity, type Identity } from "./identity.ts";
-import { createBearerResolver } from "./resolvers.ts";
+import { createBearerResolver, guardedCaller } from "./resolvers.ts";
 
 /** What mountIdentity needs from createApp. */
 export interface MountIdentityDeps {

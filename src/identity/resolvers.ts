@@ -1,6 +1,18 @@
-import type { CallerResolver } from "../core/caller.ts";
+import type { Caller, CallerResolver } from "../core/caller.ts";
 import { GatewayError } from "../errors.ts";
 import type { Identity } from "./identity.ts";
+
+const checked = new WeakMap<Request, Caller>();
+
+/** Remembers the caller the guard already checked, so the resolver does not check again. */
+export function rememberCaller(request: Request, caller: Caller): void {
+  checked.set(request, caller);
+}
+
+/** The caller the guard recognized for this request (a bearer), if any. */
+export function guardedCaller(request: Request): Caller | undefined {
+  return checked.get(request);
+}
 
 /** The bearer value of an `Authorization: Bearer` header, if there is one. */
 export function bearerOf(request: Request): string | undefined {
@@ -17,6 +29,8 @@ export function bearerOf(request: Request): string | undefined {
  */
 export function createBearerResolver(identity: Identity): CallerResolver {
   return async function resolveBearer(request) {
+    const known = guardedCaller(request);
+    if (known) return known;
     const bearer = bearerOf(request);
     if (bearer === undefined) return undefined;
     const result = await identity.authenticate(bearer, new URL(request.url).pathname);

@@ -161,3 +161,96 @@ export async function approveInBrowser(
   }
   return new URL(location);
 }
+
+/** A PKCE pair (S256). */
+export async function pkce(): Promise<{ verifier: string; challenge: string }> {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const verifier = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
+    .replace(/=+$/, "");
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)),
+  );
+  const challenge = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_")
+    .replace(/=+$/, "");
+  return { verifier, challenge };
+}
+
+/** Registers a public client by RFC 7591; answers its client_id. */
+export async function registerClient(world: IdentityWorld, redirectUri: string): Promise<string> {
+  const res = await fetch(`${world.gateway}/oauth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      client_name: "test client",
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+    }),
+  });
+  if (res.status !== 201) throw new Error(`register answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { client_id: string }).client_id;
+}
+
+/** The authorization URL for a client, with PKCE and the given extras. */
+export function authorizeUrl(
+  world: IdentityWorld,
+  params: Record<string, string>,
+): string {
+  const url = new URL(`${world.gateway}/oauth/authorize`);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    code_challenge_method: "S256",
+    ...params,
+  })
+    .toString();
+  return url.href;
+}
+
+/** Posts to the token endpoint; answers status and JSON body. */
+export async function tokenCall(
+  world: IdentityWorld,
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, string> }> {
+  const res = await fetch(`${world.gateway}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form),
+  });
+  const text = await res.text();
+  if (res.status >= 500) throw new Error(`token endpoint answered ${res.status}: ${text}`);
+  return { status: res.status, body: JSON.parse(text) };
+}
+
+/** Runs the whole code flow for an account; answers the client id and token response. */
+export async function signInTokens(
+  world: IdentityWorld,
+  account: { username: string; password: string },
+  options: { resource?: string; scope?: string; browser?: HttpClient } = {},
+): Promise<{ clientId: string; tokens: Record<string, string>; redirectUri: string }> {
+  const redirectUri = "http://127.0.0.1:1/cb";
+  const clientId = await registerClient(world, redirectUri);
+  const { verifier, challenge } = await pkce();
+  const back = await approveInBrowser(
+    world,
+    options.browser ?? world.browser(),
+    authorizeUrl(world, {
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      code_challenge: challenge,
+      state: "st",
+      ...(options.resource ? { resource: options.resource } : {}),
+      ...(options.scope ? { scope: options.scope } : {}),
+    }),
+    account,
+  );
+  const { status, body } = await tokenCall(world, {
+    grant_type: "authorization_code",
+    client_id: clientId,
+    code: back.searchParams.get("code") ?? "",
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+    ...(options.resource ? { resource: options.resource } : {}),
+  });
+  if (status !== 200) throw new Error(`token answered ${status}: ${JSON.stringify(body)}`);
+  return { clientId, tokens: body, redirectUri };
+}
