@@ -3,7 +3,7 @@ import type { Platform } from "./platform.ts";
 import type { Tenant } from "./schema.ts";
 import { createTenantSearch, type TenantMatch, type TenantSearch } from "./tenant-search.ts";
 import { slug } from "./to-tenants.ts";
-import { withTenant } from "./with-tenant.ts";
+import { baseFor, withTenant } from "./with-tenant.ts";
 
 /** Filters for listing platforms. */
 export interface PlatformQuery {
@@ -77,7 +77,15 @@ export function createCatalog(platforms: Platform[]): Catalog {
     const platform = byName.get(ref.slice(0, colon).toLowerCase());
     if (!platform) return undefined;
     const tenant = tenantsOf(platform).get(ref.slice(colon + 1).toLowerCase());
-    return tenant ? withTenant(platform, tenant) : undefined;
+    // An organization without a base for this platform's audience is not one of its tenants.
+    return tenant && baseFor(platform, tenant) ? withTenant(platform, tenant) : undefined;
+  };
+
+  /** The tenant a ref names on a platform whose audience it lacks, if that is why it failed. */
+  const otherAudience = (ref: string): Tenant | undefined => {
+    const [id = "", name = ""] = ref.split(/:(.*)/s);
+    const platform = byName.get(id.toLowerCase());
+    return platform?.audience ? tenantsOf(platform).get(name.toLowerCase()) : undefined;
   };
 
   return {
@@ -86,6 +94,15 @@ export function createCatalog(platforms: Platform[]): Catalog {
     get(ref) {
       const p = find(ref);
       if (p) return p;
+      const lacking = otherAudience(ref);
+      if (lacking) {
+        const audience = byName.get(ref.split(":")[0]!.toLowerCase())!.audience;
+        throw new GatewayError(
+          "unknown_platform",
+          `"${lacking.name}" publishes no ${audience}-facing FHIR base.`,
+          { hint: "Use it on a platform of its other audience (find_organization names it)." },
+        );
+      }
       const tenantHint = ref.includes(":")
         ? " For a tenant, use <platform>:<tenant id> as listed by GET /api/platforms/<platform>/tenants."
         : "";
