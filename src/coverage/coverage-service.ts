@@ -59,6 +59,12 @@ export function createCoverageService(options: {
     jwksUrl: `${options.publicUrl}/.well-known/jwks.json`,
     now,
   });
+  // A bad key is an operator's mistake: say so at start-up, not on the first payer call.
+  signer.jwks().catch((err) =>
+    options.log.error("coverage: the CDS Hooks client key is unusable", {
+      error: err instanceof Error ? err.message : String(err),
+    })
+  );
   const deps: CoverageDeps = {
     catalog: options.catalog,
     fetch: options.fetch,
