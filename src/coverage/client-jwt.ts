@@ -5,7 +5,7 @@ export interface ClientSigner {
   /** A JWT for one call to `audience` (the CDS service or FHIR endpoint URL). */
   sign(audience: string, claims?: { issuer?: string; tenant?: string }): Promise<string>;
   /** The public JWK Set served at /.well-known/jwks.json. */
-  jwks(): Promise<{ keys: JsonWebKey[] }>;
+  jwks(): Promise<{ keys: Array<JsonWebKey & { kid: string }> }>;
 }
 
 interface SignerOptions {
@@ -139,7 +139,7 @@ export function createClientSigner(options: SignerOptions): ClientSigner {
     async jwks() {
       const { publicJwk, alg, kid } = await material();
       const { key_ops: _o, ext: _e, ...pub } = publicJwk as JsonWebKey & { kid?: string };
-      return { keys: [{ ...pub, kid, alg: alg.alg, use: "sig" } as JsonWebKey] };
+      return { keys: [{ ...pub, kid, alg: alg.alg, use: "sig" }] };
     },
   };
 }
