@@ -1,4 +1,4 @@
-import { initialsOf, normalizeName, prefixScore, queryWords, scoreNames } from "./_tenant-score.ts";
+import { normalizeName, prefixScore, queryWords, scoreNames, stopWords } from "./_tenant-score.ts";
 import { createWordPostings, lowerBound } from "./_word-postings.ts";
 import type { Platform } from "./platform.ts";
 import type { Tenant } from "./schema.ts";
@@ -77,8 +77,12 @@ export function createTenantSearch(platforms: Platform[]): TenantSearch {
       eState.push(t.state?.toUpperCase() ?? nameState(t.name));
       names.forEach((n, i) => {
         allNames.push([n, e, i]);
-        for (const w of n.split(" ")) if (w) postings.add(w, e);
-        const initials = initialsOf(n);
+        let initials = "";
+        for (const w of n.split(" ")) {
+          if (!w) continue;
+          postings.add(w, e);
+          if (!stopWords.has(w)) initials += w[0];
+        }
         if (initials.length >= 2 && initials.length <= 6) postings.add(initialsMark + initials, e);
       });
       for (const extra of [t.city, t.state, t.vendor_id]) {

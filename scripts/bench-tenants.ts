@@ -1,0 +1,164 @@
+/**
+ * Bench of the tenant directories (about 34,000 organizations): catalog start-up with and
+ * without every tenant index, the memory they and the word index take, and tenant searches.
+ *
+ *   npx tsx scripts/bench-tenants.ts      prints the rows; exits 1 when a target is missed
+ *
+ * `npm run bench` calls benchTenants(). The measuring runs in a child Node process started
+ * with --expose-gc, so heap figures are taken after a full collection and nothing else the
+ * caller holds is counted.
+ */
+import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { createCatalog } from "../src/catalog/catalog.ts";
+import { loadPlatformFiles, toPlatform } from "../src/catalog/load.ts";
+import { builtinPlatformsDir } from "../src/load-catalog.ts";
+
+/** One figure and, when it has one, its target (lower is better; absent: reported only). */
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+}
+
+const targets = {
+  startupDeltaMs: 1000,
+  indexHeapMb: 50,
+  searchP95Ms: 5,
+};
+
+/** Queries an agent or a person would type, from exact names to broad words. */
+const queries = [
+  "Mass General",
+  "MGH",
+  "mass general brigham",
+  "children's hospital",
+  "mayo clinic",
+  "family medicine",
+  "Coffeyville Regional Medical Center",
+  "ucsf health",
+  "new york presbyterian",
+  "mercy",
+  "st",
+  "clinic",
+  "dermatology associates",
+  "kaiser permanente",
+];
+
+/** Runs the measurements in a child process and answers its rows. */
+export async function benchTenants(): Promise<BenchRow[]> {
+  const { execFile } = await import("node:child_process");
+  const script = fileURLToPath(import.meta.url);
+  return await new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", script, "--measure"],
+      { maxBuffer: 1 << 20, timeout: 300_000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`bench-tenants failed: ${stderr || err.message}`));
+        resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as BenchRow[]);
+      },
+    );
+  });
+}
+
+/** The measurements themselves (child process). */
+async function measure(): Promise<BenchRow[]> {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const heapMb = () => {
+    gc();
+    return process.memoryUsage().heapUsed / (1 << 20);
+  };
+  // The same platform files without their tenant indexes.
+  const bare = await mkdtemp(join(tmpdir(), "bench-tenants-"));
+  for (const f of await readdir(builtinPlatformsDir)) {
+    if (f.endsWith(".json")) await copyFile(join(builtinPlatformsDir, f), join(bare, f));
+  }
+  const load = async (dir: string) => {
+    const t0 = performance.now();
+    const files = await loadPlatformFiles([dir]);
+    const catalog = createCatalog(files.map((f) => toPlatform(f.file, f.platform, {})));
+    return { ms: performance.now() - t0, catalog };
+  };
+  const without: number[] = [];
+  const withAll: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    without.push((await load(bare)).ms);
+    withAll.push((await load(builtinPlatformsDir)).ms);
+  }
+  await rm(bare, { recursive: true, force: true });
+
+  const heap0 = heapMb();
+  const rss0 = process.memoryUsage().rss;
+  const { catalog } = await load(builtinPlatformsDir);
+  const tenants = catalog.all().reduce((n, p) => n + (p.tenants?.length ?? 0), 0);
+  const heap1 = heapMb();
+  const t0 = performance.now();
+  catalog.searchTenants("warm up", 1); // builds the word index
+  const buildMs = performance.now() - t0;
+  const heap2 = heapMb();
+  const rss = process.memoryUsage().rss;
+
+  const times: number[] = [];
+  for (let round = 0; round < 30; round++) {
+    for (const q of queries) {
+      const s = performance.now();
+      catalog.searchTenants(q, 5);
+      times.push(performance.now() - s);
+    }
+  }
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(times.length * p))]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return [
+    { name: `tenants loaded (${catalog.all().length} platforms)`, value: tenants, unit: "" },
+    { name: "catalog load without tenants (median of 3)", value: median(without), unit: "ms" },
+    { name: "catalog load with all tenants (median of 3)", value: median(withAll), unit: "ms" },
+    {
+      name: "start-up cost of the tenants",
+      value: median(withAll) - median(without),
+      unit: "ms",
+      target: targets.startupDeltaMs,
+    },
+    { name: "heap of the loaded tenants", value: heap1 - heap0, unit: "MiB" },
+    { name: "word index build (first search)", value: buildMs, unit: "ms" },
+    {
+      name: "heap of the word index",
+      value: heap2 - heap1,
+      unit: "MiB",
+      target: targets.indexHeapMb,
+    },
+    { name: "RSS growth, tenants + index", value: (rss - rss0) / (1 << 20), unit: "MiB" },
+    { name: `tenant search p50 (${queries.length} queries x30)`, value: pct(0.5), unit: "ms" },
+    { name: "tenant search p95", value: pct(0.95), unit: "ms", target: targets.searchP95Ms },
+    { name: "tenant search max", value: times.at(-1)!, unit: "ms" },
+  ];
+}
+
+/** Prints rows as bench.ts does; answers how many targets were missed. */
+export function printRows(rows: BenchRow[]): number {
+  let missed = 0;
+  for (const r of rows) {
+    const judged = r.target !== undefined;
+    const ok = r.target === undefined || r.value <= r.target;
+    if (!ok) missed++;
+    const value = r.unit ? `${r.value.toFixed(2)} ${r.unit}` : String(r.value);
+    console.log(
+      `${judged ? (ok ? "ok  " : "MISS") : "    "} ${r.name}: ${value}` +
+        (judged ? ` (target <= ${r.target})` : ""),
+    );
+  }
+  return missed;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes("--measure")) {
+    console.log(JSON.stringify(await measure()));
+  } else {
+    process.exit(printRows(await benchTenants()) ? 1 : 0);
+  }
+}
