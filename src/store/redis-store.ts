@@ -114,15 +114,18 @@ export async function openRedisStore(
       await guard("delete", () => client.del(k(key)));
     },
     take: (key) => guard("take", async () => decode(await client.getDel(k(key)))),
-    list: (match) =>
-      guard("list", async () => {
-        const keys: string[] = [];
-        const pattern = k(match).replace(/[*?[\]\\]/g, "\\$&") + "*";
-        for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 200 })) {
-          for (const key of batch) keys.push(String(key).slice(prefix.length));
-        }
-        return [...new Set(keys)].sort();
-      }),
+    async list(match) {
+      // Each SCAN step is one bounded command, so a large database does not hit the timeout.
+      const keys = new Set<string>();
+      const pattern = k(match).replace(/[*?[\]\\]/g, "\\$&") + "*";
+      let cursor = "0";
+      do {
+        const step = await guard("list", () => client.scan(cursor, { MATCH: pattern, COUNT: 500 }));
+        for (const key of step.keys) keys.add(String(key).slice(prefix.length));
+        cursor = String(step.cursor);
+      } while (cursor !== "0");
+      return [...keys].sort();
+    },
     async getVersioned(key) {
       const reply = await evalScript(redisScripts.getVersioned, [k(key)], []);
       if (!Array.isArray(reply)) return undefined;
