@@ -7,7 +7,7 @@ import cqlfhir from "cql-exec-fhir";
 export type CqlResults = Map<string, Record<string, unknown>>;
 
 /** A packaged Library's ELM (JSON), or why it has none. */
-export function elmOf(library: Library): { elm?: Record<string, Json>; why?: string } {
+function elmOf(library: Library): { elm?: Record<string, Json>; why?: string } {
   const content = library.content?.find((c) => c.contentType?.startsWith("application/elm+json"));
   if (!content?.data) return { why: "it carries no application/elm+json content" };
   try {

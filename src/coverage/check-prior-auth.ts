@@ -60,7 +60,7 @@ const discoveryCache = new WeakMap<
 const discoveryTtlMs = 10 * 60_000;
 
 /** `GET {base}/cds-services`, cached ten minutes per payer. */
-export async function discover(
+async function discover(
   deps: CoverageDeps,
   payer: string,
   base: string,

@@ -3,7 +3,7 @@ import { envPrefix, type Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 
 /** The three Da Vinci services, by the names the capability flags use. */
-export type CoverageServiceName = "crd" | "dtr" | "pas";
+type CoverageServiceName = "crd" | "dtr" | "pas";
 
 /** Where one payer's services are, after env overrides; absent means not published. */
 export interface PayerServices {

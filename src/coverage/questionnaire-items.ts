@@ -2,7 +2,7 @@ import type { Questionnaire, QuestionnaireItem } from "@medplum/fhirtypes";
 
 const sdc = "http://hl7.org/fhir/uv/sdc/StructureDefinition/";
 /** SDC extensions that fill an answer, in the order they are tried. */
-export const expressionUrls = [
+const expressionUrls = [
   `${sdc}sdc-questionnaire-calculatedExpression`,
   `${sdc}sdc-questionnaire-initialExpression`,
 ];

@@ -6,7 +6,7 @@ const coverageInfo =
 const temp = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp";
 
 /** What the CRD peer answers per CPT/HCPCS code of the draft order. */
-export const crdScenarios = {
+const crdScenarios = {
   /** MRI of an upper-extremity joint: prior auth and clinical documentation (DTR form). */
   "73221": "required",
   /** Screening mammography: the guide's own response (covered, PA satisfied, docs conditional). */
