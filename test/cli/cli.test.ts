@@ -1,0 +1,324 @@
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runCli } from "../../src/cli/program.ts";
+import { parseMasterKeys } from "../../src/store/master-keys.ts";
+import { type FhirPeer, freePort, startFhirPeer } from "../peers/fhir-server.ts";
+
+// The real command line in a child process (tsx, as `npx fhir-gateway` runs it), its output
+// and exit codes; settings through the environment as for the server. One FHIR peer (the
+// Medplum engine) stands in for a configured platform.
+const root = new URL("../..", import.meta.url).pathname;
+let peer: FhirPeer;
+let tmp: string;
+beforeAll(async () => {
+  peer = await startFhirPeer({ seed: false });
+  tmp = await mkdtemp(join(tmpdir(), "fhir-gateway-cli-"));
+});
+afterAll(async () => {
+  await peer?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, runtime = "node"): Promise<Run> {
+  const argv = runtime === "deno"
+    ? [
+      join(root, "node_modules/.bin/deno"),
+      [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        `--allow-write=${tmp}`,
+        "src/cli.ts",
+        ...args,
+      ],
+    ] as const
+    : [process.execPath, ["--import", "tsx", "src/cli.ts", ...args]] as const;
+  const child = spawn(argv[0], [...argv[1]], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      FHIR_GATEWAY_DATA_DIR: join(tmp, "data"),
+      FHIR_GATEWAY_PLATFORMS_DIR: "",
+      FHIR_GATEWAY_MASTER_KEY: "",
+      FHIR_GATEWAY_ENV: "",
+      ...env,
+    },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += String(d)));
+  child.stderr.on("data", (d) => (stderr += String(d)));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Runs the CLI in this process (help and usage errors only: nothing is loaded). */
+async function inProcess(args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
+    out.push(String(c));
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
+    err.push(String(c));
+    return true;
+  });
+  try {
+    const code = await runCli(["node", "fhir-gateway", ...args]);
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe("fhir-gateway", () => {
+  it("answers --help on every command, with the exit codes on the top level", async () => {
+    const commands = [
+      [],
+      ["serve"],
+      ["demo"],
+      ["platforms"],
+      ["platforms", "list"],
+      ["platforms", "show"],
+      ["platforms", "validate"],
+      ["platforms", "verify"],
+      ["platforms", "new"],
+      ["tenants"],
+      ["tenants", "import"],
+      ["keys"],
+      ["keys", "generate"],
+      ["keys", "rotate"],
+      ["keys", "reseal"],
+      ["doctor"],
+    ];
+    for (const command of commands) {
+      const run = await inProcess([...command, "--help"]);
+      expect(run.code, command.join(" ")).toBe(0);
+      expect(run.stdout).toContain(`Usage: fhir-gateway ${command.join(" ")}`.trimEnd());
+    }
+    expect((await inProcess(["--help"])).stdout).toMatch(/Exit codes:\n {2}0 {2}done/);
+  });
+
+  it("refuses unknown flags, unknown commands and extra arguments with exit code 2", async () => {
+    const flag = await inProcess(["platforms", "list", "--colour"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("unknown option '--colour'");
+    const command = await inProcess(["platfroms"]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain("unknown command 'platfroms'");
+    expect((await inProcess(["platforms", "show", "local", "extra"])).code).toBe(2);
+    expect((await inProcess(["keys", "generate", "--json", "x"])).code).toBe(2);
+    const value = await cli(["platforms", "list", "--type", "hospital"]);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain("--type must be one of");
+  });
+
+  it("exits 3 on invalid settings, naming the variable", async () => {
+    const run = await cli(["platforms", "list"], { FHIR_GATEWAY_PORT: "eighty" });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('FHIR_GATEWAY_PORT="eighty"');
+  });
+
+  it("lists and shows platforms as JSON, never a credential value", async () => {
+    const secret = "cli-test-client-secret-value";
+    const env = {
+      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
+      FHIR_GATEWAY_PLATFORM_HAPI_LOCAL_CLIENT_SECRET: secret,
+    };
+    const [list, show, text] = await Promise.all([
+      cli(["platforms", "list", "--json", "--type", "sandbox"], env),
+      cli(["platforms", "show", "hapi", "--json"], env),
+      cli(["platforms", "show", "local"], env),
+    ]);
+    expect(list.code).toBe(0);
+    const platforms = JSON.parse(list.stdout) as Array<
+      { id: string; type: string; fhir_base_url: string }
+    >;
+    expect(platforms.every((p) => p.type === "sandbox")).toBe(true);
+    expect(platforms.find((p) => p.id === "local")?.fhir_base_url).toBe(peer.baseUrl);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      id: "hapi-local",
+      client_secret_configured: true,
+    });
+    expect(show.stdout + show.stderr).not.toContain(secret);
+    expect(text.stdout).toContain("id: local");
+  });
+
+  it("platforms new writes a file the gateway's loader accepts, and will not overwrite it", async () => {
+    const dir = join(tmp, "new-platforms");
+    const made = await cli(["platforms", "new", "acme-ehr", "--dir", dir, "--name", "Acme EHR"]);
+    expect(made.code, made.stderr).toBe(0);
+    const file = JSON.parse(await readFile(join(dir, "acme-ehr.json"), "utf8"));
+    expect(file).toMatchObject({ id: "acme-ehr", name: "Acme EHR", status: "needs-registration" });
+    const validate = await cli(["platforms", "validate", "--json"], {
+      FHIR_GATEWAY_PLATFORMS_DIR: dir,
+    });
+    expect(validate.code).toBe(0);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ ok: true, problems: [] });
+    const again = await cli(["platforms", "new", "acme-ehr", "--dir", dir]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain("exists");
+    const taken = await cli(["platforms", "new", "epic", "--dir", dir]);
+    expect(taken.code).toBe(4);
+    const bad = await cli(["platforms", "new", "Not_An_Id", "--stdout"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("lower-case letters, digits and -");
+  });
+
+  it("platforms validate exits 1 naming the broken file and field", async () => {
+    const dir = join(tmp, "broken");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "broken.json"),
+      JSON.stringify({ id: "broken", name: "B", type: "clinic" }),
+    );
+    const run = await cli(["platforms", "validate", dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/broken\.json: type: /);
+  });
+
+  it("platforms verify prints one plain progress line per platform when not on a terminal", async () => {
+    const env = { FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl };
+    const unused = `http://127.0.0.1:${await freePort()}/fhir`;
+    const run = await cli(["platforms", "verify", "--only", "local", "--json"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^1\/1 local reachable \d+ ms$/m);
+    expect(run.stderr).not.toContain("\r");
+    const report = JSON.parse(run.stdout);
+    expect(report.results[0]).toMatchObject({
+      id: "local",
+      reachable: true,
+      fhir_version: "4.0.1",
+    });
+    const down = await cli([
+      "platforms",
+      "verify",
+      "--only",
+      "local",
+      "--strict",
+      "--timeout",
+      "3000",
+    ], {
+      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: unused,
+    });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain("0 reachable, 1 not");
+  });
+
+  it("keys generate prints a valid key line; rotate keeps the old keys after the new one", async () => {
+    const generated = await cli(["keys", "generate"]);
+    expect(generated.code).toBe(0);
+    const oldLine = generated.stdout.trim();
+    expect(parseMasterKeys(oldLine).keys).toHaveLength(1);
+    const rotated = await cli(["keys", "rotate", "--json"], { FHIR_GATEWAY_MASTER_KEY: oldLine });
+    expect(rotated.code).toBe(0);
+    const out = JSON.parse(rotated.stdout) as { setting: string; kids: string[]; new_kid: string };
+    const ring = parseMasterKeys(out.setting).keys.map((k) => k.id);
+    expect(ring).toEqual([out.new_kid, oldLine.split(":")[0]]);
+    const bad = await cli(["keys", "rotate"], { FHIR_GATEWAY_MASTER_KEY: "kid:not-32-bytes" });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr + bad.stdout).not.toContain("not-32-bytes");
+    const reseal = await cli(["keys", "reseal"]);
+    expect(reseal.code).toBe(5);
+    expect(reseal.stderr).toContain("not available yet");
+  });
+
+  it("doctor passes a sound development setup and probes the configured platform", async () => {
+    const run = await cli(["doctor"], {
+      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
+      FHIR_GATEWAY_STORE: "kv",
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/^ok {4}store: kv opens/m);
+    expect(run.stdout).toMatch(/^ok {4}platform local: .* answers \/metadata/m);
+    expect(run.stdout).toMatch(/^ok {4}redirect URI: http:\/\/localhost:8787\/auth\/callback/m);
+  });
+
+  it("doctor exits 1 and says what to fix in a broken production setup", async () => {
+    const run = await cli(["doctor", "--json"], {
+      FHIR_GATEWAY_ENV: "production",
+      FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: `http://127.0.0.1:${await freePort()}/fhir`,
+    });
+    expect(run.code).toBe(1);
+    const { ok, findings } = JSON.parse(run.stdout) as {
+      ok: boolean;
+      findings: Array<{ check: string; status: string; fix?: string }>;
+    };
+    expect(ok).toBe(false);
+    const byCheck = Object.fromEntries(findings.map((f) => [f.check, f]));
+    expect(byCheck["master key"]).toMatchObject({ status: "fail" });
+    expect(byCheck["master key"]!.fix).toContain("keys generate");
+    expect(byCheck["redirect URI"]).toMatchObject({ status: "fail" });
+    expect(byCheck["redirect URI"]!.fix).toContain("FHIR_GATEWAY_PUBLIC_URL");
+    expect(byCheck["platform local"]).toMatchObject({ status: "fail" });
+    expect(byCheck.metrics).toMatchObject({ status: "warn" });
+  });
+
+  it("tenants import runs the importer with progress and exits 1 when it fails", async () => {
+    const out = join(tmp, "cerner-tenants.json");
+    const fixture = join(root, "test/fixtures/brands/oracle-health-endpoints.json");
+    const run = await cli(["tenants", "import", "cerner", fixture, "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('importing tenants of "cerner" from 1 source(s)');
+    expect(run.stderr).toMatch(/done in [\d.]+ s/);
+    expect(JSON.parse(await readFile(out, "utf8")).tenants.length).toBeGreaterThan(0);
+    const missing = await cli(["tenants", "import", "cerner", join(tmp, "no-such-bundle.json")]);
+    expect(missing.code).toBe(1);
+  });
+
+  it("serve starts the gateway on --port and stops on SIGTERM", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [
+      "--import",
+      "tsx",
+      "src/cli.ts",
+      "serve",
+      "--port",
+      String(port),
+    ], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        FHIR_GATEWAY_STORE: "memory",
+        FHIR_GATEWAY_DATA_DIR: join(tmp, "serve"),
+      },
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const deadline = Date.now() + 45_000;
+    let health: Response | undefined;
+    while (!health && Date.now() < deadline && child.exitCode === null) {
+      health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+      if (!health) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(health?.status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false)).toBe(
+      false,
+    );
+  }, 60_000);
+
+  it("runs under Deno: `deno run ... src/cli.ts`", async () => {
+    const run = await cli(["platforms", "list", "--json", "--status", "active"], {}, "deno");
+    expect(run.code, run.stderr).toBe(0);
+    const list = JSON.parse(run.stdout) as Array<{ status: string }>;
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.every((p) => p.status === "active")).toBe(true);
+    const flag = await cli(["doctor", "--bogus"], {}, "deno");
+    expect(flag.code).toBe(2);
+  }, 60_000);
+});
