@@ -43,7 +43,8 @@ export async function edgeApp(options: {
     createVault(store, parseMasterKeys(options.keyring ?? generateMasterKeyLine()));
   const t = await makeTestApp({
     platforms: options.platforms ?? [],
-    env: options.env,
+    // The edge is the subject: no gateway sign-in in front of the routes (src/identity/).
+    env: { FHIR_GATEWAY_AUTH_MODE: "open", ...options.env },
     deps: { audit: auditLog, vault, now: options.now },
   });
   const from = (peer: string, path: string, init?: RequestInit) =>
