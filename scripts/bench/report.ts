@@ -1,0 +1,165 @@
+/** The bench's figures, the goals of issue 12 judged on them, and the printed table. */
+
+/** Who answered: the upstream itself, the nginx proxy, or the gateway under a runtime. */
+export type Target = "direct" | "nginx" | "deno" | "node";
+export const targets: readonly Target[] = ["direct", "nginx", "deno", "node"];
+
+/** One cell: throughput at 10 connections and latency one request at a time. */
+export interface Cell {
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+}
+
+/** One row of the table. */
+export interface Row {
+  name: string;
+  /** Entries in the answer (0 for a single resource). */
+  entries: number;
+  bytes: number;
+  auth: boolean;
+  cells: Partial<Record<Target, Cell>>;
+}
+
+/** Memory figures of a gateway. */
+export interface Memory {
+  streamMb: number;
+  streamGrowthMb: number;
+  bundlePeakRssMb: number;
+  idleRssMb: number;
+}
+
+/** A goal and whether it was met. */
+export interface Goal {
+  goal: string;
+  value: string;
+  met: boolean;
+}
+
+/** The whole result, as written to test-results/bench.json. */
+export interface BenchReport {
+  at: string;
+  settings: Record<string, unknown>;
+  rows: Row[];
+  memory: Partial<Record<"deno" | "node", Memory>>;
+  goals: Goal[];
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+/** The latency the gateway adds over the upstream for a row (p50, ms). */
+export function addedP50(rows: readonly Row[], row: Row, t: Target): number | undefined {
+  const direct = row.cells.direct ??
+    rows.find((r) => !r.auth && r.entries === row.entries && r.bytes === row.bytes)?.cells.direct;
+  const cell = row.cells[t];
+  return direct && cell ? cell.p50Ms - direct.p50Ms : undefined;
+}
+
+/** The nginx cell a row is compared with (an authenticated row uses its open twin's). */
+function nginxOf(rows: readonly Row[], row: Row): Cell | undefined {
+  return row.cells.nginx ??
+    rows.find((r) => !r.auth && r.entries === row.entries && r.bytes === row.bytes)?.cells.nginx;
+}
+
+/** The markdown table: req/s, ratio to nginx, p50 and the p50 added over direct. */
+export function formatTable(rows: readonly Row[]): string {
+  const lines = [
+    "| request | upstream direct | nginx proxy | gateway, Deno | gateway, Node |",
+    "|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const nginx = nginxOf(rows, row);
+    const cell = (t: Target) => {
+      const c = row.cells[t];
+      if (!c) return "-";
+      let s = `${c.rps < 10 ? c.rps.toFixed(1) : int(c.rps)}/s`;
+      if ((t === "deno" || t === "node") && nginx) s += ` (${(c.rps / nginx.rps).toFixed(2)}x)`;
+      s += `, p50 ${ms(c.p50Ms)} ms`;
+      const added = addedP50(rows, row, t);
+      if (t !== "direct" && added !== undefined) s += ` (+${ms(added)})`;
+      return s;
+    };
+    lines.push(`| ${row.name} | ${targets.map(cell).join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The memory lines. */
+export function formatMemory(memory: BenchReport["memory"]): string {
+  return Object.entries(memory).map(([rt, m]) =>
+    `${rt}: idle RSS ${m!.idleRssMb.toFixed(0)} MB; ${m!.streamMb} MB streamed through: +${
+      m!.streamGrowthMb.toFixed(1)
+    } MB RSS; 5,000-entry Bundles at 10 concurrent: peak RSS ${m!.bundlePeakRssMb.toFixed(0)} MB`
+  ).join("\n");
+}
+
+/** Judges the goals of issue 12. */
+export function judge(rows: readonly Row[], memory: BenchReport["memory"]): Goal[] {
+  const goals: Goal[] = [];
+  const headline = rows.filter((r) => !r.auth && [0, 100, 5000].includes(r.entries));
+  for (const row of headline) {
+    const nginx = row.cells.nginx, deno = row.cells.deno, node = row.cells.node;
+    if (nginx && deno) {
+      goals.push({
+        goal: `${row.name}: Deno throughput >= nginx proxy`,
+        value: `${(deno.rps / nginx.rps).toFixed(2)}x`,
+        met: deno.rps >= nginx.rps,
+      });
+    }
+    if (deno && node) {
+      goals.push({
+        goal: `${row.name}: Node >= 0.8x Deno`,
+        value: `${(node.rps / deno.rps).toFixed(2)}x`,
+        met: node.rps >= 0.8 * deno.rps,
+      });
+    }
+  }
+  for (const row of rows.filter((r) => r.auth)) {
+    const limit = row.entries === 0 ? 0.5 : 1;
+    for (const t of ["deno", "node"] as const) {
+      const added = addedP50(rows, row, t);
+      if (added === undefined) continue;
+      goals.push({
+        goal: `${row.name}, ${t}: added p50 <= ${limit} ms`,
+        value: `${added.toFixed(2)} ms`,
+        met: added <= limit,
+      });
+    }
+  }
+  for (const [rt, m] of Object.entries(memory)) {
+    goals.push({
+      goal: `${rt}: ${m!.streamMb} MB stream grows RSS < 32 MB`,
+      value: `${m!.streamGrowthMb.toFixed(1)} MB`,
+      met: m!.streamGrowthMb < 32,
+    });
+    goals.push({
+      goal: `${rt}: 5,000-entry Bundles x10 concurrent peak RSS < 150 MB`,
+      value: `${m!.bundlePeakRssMb.toFixed(0)} MB`,
+      met: m!.bundlePeakRssMb < 150,
+    });
+  }
+  const linear = rows.filter((r) => !r.auth && r.entries >= 100).sort((a, b) =>
+    a.entries - b.entries
+  );
+  for (const t of ["deno", "node"] as const) {
+    const perK = linear.map((r) => ({
+      n: r.entries,
+      v: (addedP50(rows, r, t) ?? NaN) / r.entries * 1000,
+    }));
+    const small = perK.find((p) => p.n === 1000), big = perK.find((p) => p.n === 10_000);
+    if (!small || !big || Number.isNaN(small.v) || Number.isNaN(big.v)) continue;
+    goals.push({
+      goal: `${t}: cost linear in size (ms added per 1,000 entries at 1,000 vs 10,000)`,
+      value: perK.map((p) => `${p.n}: ${p.v.toFixed(2)}`).join(", "),
+      // Within 1.5x per entry counts as linear; superlinear growth shows as a larger ratio.
+      met: big.v <= 1.5 * Math.max(small.v, 0.01),
+    });
+  }
+  return goals;
+}
+
+/** The goals as lines. */
+export function formatGoals(goals: readonly Goal[]): string {
+  return goals.map((g) => `${g.met ? "met " : "MISS"} ${g.goal}: ${g.value}`).join("\n");
+}

@@ -1,0 +1,239 @@
+/**
+ * `npm run bench`: the upstream directly (nginx serving static FHIR JSON), nginx as the
+ * `sub_filter` reverse proxy, and the gateway under Deno and Node (src/main.ts as a child),
+ * side by side in one run, loopback only: wrk for throughput, one request at a time for
+ * latency, open and authenticated (a real SMART login, then the session cookie), plus RSS
+ * while streaming 50 MB and under ten concurrent 5,000-entry Bundles. Prints the table and
+ * the goals of issue 12, writes test-results/bench.json.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Agent } from "node:http";
+import { tmpdir } from "node:os";
+import process from "node:process";
+import { startSmartPeer } from "../../test/peers/smart-server.ts";
+import { bundleSizes, writeFixtures } from "./fixtures.ts";
+import {
+  benchClientId,
+  type GatewayChild,
+  loginCookie,
+  openPlatform,
+  type Runtime,
+  smartPlatform,
+  startGateway,
+  writePlatforms,
+} from "./gateway.ts";
+import { get, quantile, sequentialTimes } from "./latency.ts";
+import { proxyConfig, startNginx, upstreamConfig } from "./nginx.ts";
+import { freePort } from "./ports.ts";
+import {
+  type BenchReport,
+  type Cell,
+  formatGoals,
+  formatMemory,
+  formatTable,
+  judge,
+  type Memory,
+  type Row,
+  type Target,
+} from "./report.ts";
+import { rssOf, sampleRss } from "./rss.ts";
+import { runWrk } from "./wrk.ts";
+
+const env = process.env;
+/** Seconds of each wrk run (default 3: the whole bench stays under 3 minutes). */
+const seconds = Number(env.BENCH_SECONDS ?? 3);
+const connections = Number(env.BENCH_CONNECTIONS ?? 10);
+const streamMb = 50;
+const runtimes = (env.BENCH_RUNTIMES ?? "deno,node").split(",") as Runtime[];
+
+/** Runs the bench; returns the report (also printed and written). */
+export async function runBench(root: string): Promise<BenchReport> {
+  const started = Date.now();
+  const dir = await mkdtemp(`${tmpdir()}/fhir-bench-`);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const [upPort, proxyPort, ...gwPorts] = await Promise.all(
+      [0, 1, ...runtimes].map(() => freePort()),
+    );
+    const upstreamBase = `http://127.0.0.1:${upPort}/fhir`;
+    const www = `${dir}/www`;
+    const sizes = await writeFixtures(www, upstreamBase, streamMb);
+    const upstream = await startNginx(dir, "upstream", upstreamConfig(dir, www, upPort!), upPort!);
+    stops.push(() => upstream.stop());
+    const proxy = await startNginx(dir, "proxy", proxyConfig(dir, upPort!, proxyPort!), proxyPort!);
+    stops.push(() => proxy.stop());
+
+    const smart = await startSmartPeer({
+      clients: [{
+        client_id: benchClientId,
+        redirect_uris: gwPorts.map((p) => `http://127.0.0.1:${p}/auth/callback`),
+      }],
+    });
+    stops.push(() => smart.close());
+    smart.setAudience(upstreamBase);
+    const platformsDir = `./data/bench-platforms-${upPort}`;
+    await writePlatforms(`${root}/${platformsDir}`, upstreamBase, smart.issuer);
+    stops.push(() => rm(`${root}/${platformsDir}`, { recursive: true, force: true }));
+
+    const gateways = new Map<Runtime, GatewayChild & { cookie: string }>();
+    const memory: BenchReport["memory"] = {};
+    for (const [i, rt] of runtimes.entries()) {
+      const g = await startGateway(root, rt, gwPorts[i]!, platformsDir);
+      stops.push(async () => {
+        await g.stop();
+        await rm(`${root}/data/bench-${rt}-${gwPorts[i]}`, { recursive: true, force: true });
+      });
+      // Memory first, on a fresh process: a 50 MB download must stream, not be held.
+      memory[rt] = await streamMemory(g, streamMb);
+      gateways.set(rt, { ...g, cookie: await loginCookie(g.url) });
+    }
+    log(`set up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const bases: Partial<Record<Target, string>> = {
+      direct: upstreamBase,
+      nginx: `http://127.0.0.1:${proxyPort}/fhir`,
+    };
+    for (const [rt, g] of gateways) bases[rt] = `${g.url}/api/fhir/${openPlatform}`;
+
+    // Sanity: every target answers the search with its own base in place of the upstream's.
+    await checkRewritten(bases, upstreamBase);
+
+    const specs = [
+      { name: "read, 160 B Patient", path: "Patient/p1", entries: 0, n: 300 },
+      ...bundleSizes.map((n) => ({
+        name: `search, ${n.toLocaleString("en-US")} entries`,
+        path: `Observation?_count=${n}`,
+        entries: n,
+        n: Math.max(5, Math.min(200, Math.round(20_000 / n))),
+      })),
+    ];
+    const rows: Row[] = [];
+    for (const spec of specs) {
+      const bytes = spec.entries === 0
+        ? sizes["Patient/p1"]!
+        : sizes[`Observation-${spec.entries}.json`]!;
+      const row: Row = {
+        name: `${spec.name} (${kb(bytes)})`,
+        entries: spec.entries,
+        bytes,
+        auth: false,
+        cells: {},
+      };
+      for (const t of ["direct", "nginx", ...runtimes] as Target[]) {
+        const url = `${bases[t]}/${spec.path}`;
+        const g = gateways.get(t as Runtime);
+        const sampler = g && spec.entries === 5000 ? sampleRss(g.pid) : undefined;
+        row.cells[t] = await measure(url, spec.n);
+        if (sampler) memory[t as Runtime]!.bundlePeakRssMb = sampler.stop() / (1 << 20);
+      }
+      rows.push(row);
+      log(`${row.name} done`);
+    }
+    for (const spec of specs.filter((s) => s.entries <= 100)) {
+      const row: Row = {
+        name: `${spec.name}, authenticated`,
+        entries: spec.entries,
+        bytes: spec.entries === 0 ? sizes["Patient/p1"]! : sizes["Observation-100.json"]!,
+        auth: true,
+        cells: {},
+      };
+      for (const [rt, g] of gateways) {
+        const url = `${g.url}/api/fhir/${smartPlatform}/${spec.path}`;
+        row.cells[rt] = await measure(url, spec.n, { cookie: g.cookie });
+      }
+      rows.push(row);
+      log(`${row.name} done`);
+    }
+
+    const goals = judge(rows, memory);
+    const report: BenchReport = {
+      at: new Date().toISOString(),
+      settings: {
+        wrk: `wrk -t1 -c${connections} -d${seconds}s`,
+        sequential: "one request at a time over one kept-alive connection; p50 of n after warm-up",
+        nginx: "one worker each (upstream, proxy); proxy keep-alive to upstream, sub_filter",
+        gateway: "src/main.ts, default store, rate limits off, log level warn",
+        cpus: (await import("node:os")).cpus().length,
+        loadavg: (await import("node:os")).loadavg().map((l) => Number(l.toFixed(2))),
+        seconds: Math.round((Date.now() - started) / 1000),
+      },
+      rows,
+      memory,
+      goals,
+    };
+    console.log(`\n${formatTable(rows)}\n\n${formatMemory(memory)}\n\n${formatGoals(goals)}`);
+    console.log(
+      `\n${report.settings.wrk}; load average ${report.settings.loadavg}; ${report.settings.seconds} s`,
+    );
+    await mkdir(`${root}/test-results`, { recursive: true });
+    await writeFile(`${root}/test-results/bench.json`, `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async function measure(
+    url: string,
+    n: number,
+    headers: Record<string, string> = {},
+  ): Promise<Cell> {
+    const times = await sequentialTimes(url, {
+      n,
+      warmup: Math.max(3, Math.round(n / 10)),
+      headers,
+    });
+    const w = await runWrk(url, { seconds, connections, headers });
+    if (w.non2xx || w.socketErrors) {
+      throw new Error(`${url}: ${w.non2xx} non-2xx answers, ${w.socketErrors} socket errors`);
+    }
+    return { rps: w.requestsPerSecond, p50Ms: quantile(times, 0.5), p90Ms: quantile(times, 0.9) };
+  }
+}
+
+/** Each base answers the 100-entry search with its own base where the upstream's was. */
+async function checkRewritten(bases: Partial<Record<Target, string>>, upstreamBase: string) {
+  for (const [t, base] of Object.entries(bases)) {
+    const text = await (await fetch(`${base}/Observation?_count=100`)).text();
+    const body = JSON.parse(text) as { entry: Array<{ fullUrl: string }> };
+    if (body.entry.length !== 100) throw new Error(`${t}: ${body.entry.length} entries`);
+    if (t !== "direct" && text.includes(upstreamBase)) {
+      throw new Error(`${t} left an upstream URL in the body`);
+    }
+    if (body.entry[0]!.fullUrl !== `${base}/Observation/obs-0`) {
+      throw new Error(`${t}: fullUrl ${body.entry[0]!.fullUrl}`);
+    }
+  }
+}
+
+/** RSS growth of the gateway while one client streams `mb` MB through it. */
+async function streamMemory(g: GatewayChild, mb: number): Promise<Memory> {
+  const warm = new Agent({ keepAlive: true });
+  for (let i = 0; i < 20; i++) await get(`${g.url}/api/fhir/${openPlatform}/Patient/p1`, warm, {});
+  warm.destroy();
+  const idle = rssOf(g.pid);
+  const sampler = sampleRss(g.pid, 5);
+  const agent = new Agent({ keepAlive: false });
+  const bytes = await get(`${g.url}/api/fhir/${openPlatform}/Binary/big`, agent, {});
+  const peak = sampler.stop();
+  if (bytes !== mb << 20) throw new Error(`streamed ${bytes} bytes, expected ${mb} MiB`);
+  const MB = 1 << 20;
+  return {
+    streamMb: mb,
+    idleRssMb: idle / MB,
+    streamGrowthMb: (peak - idle) / MB,
+    bundlePeakRssMb: NaN,
+  };
+}
+
+function kb(bytes: number): string {
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1 << 20
+    ? `${Math.round(bytes / 1024)} KB`
+    : `${(bytes / (1 << 20)).toFixed(1)} MB`;
+}
+
+function log(line: string) {
+  console.error(`bench: ${line}`);
+}

@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { searchset, writeFixtures } from "../../scripts/bench/fixtures.ts";
+import { quantile } from "../../scripts/bench/latency.ts";
+import { type Nginx, proxyConfig, startNginx, upstreamConfig } from "../../scripts/bench/nginx.ts";
+import { freePort } from "../../scripts/bench/ports.ts";
+import { formatTable, judge, type Row } from "../../scripts/bench/report.ts";
+import { parseVmRss, rssOf } from "../../scripts/bench/rss.ts";
+import { parseWrk } from "../../scripts/bench/wrk.ts";
+
+// The bench harness's helpers (not timings): wrk's report and /proc status parsed, goals
+// judged from figures, and the two nginx configurations run by Debian's real nginx.
+
+describe("parsers", () => {
+  it("reads wrk's report, its non-2xx count and socket errors", () => {
+    const text = `Running 1s test @ http://127.0.0.1:1/x
+  1 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.02ms  300.00us   5.00ms   90.00%
+  12345 requests in 1.00s, 2.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 7
+Requests/sec:  12345.67
+Transfer/sec:      2.00MB
+`;
+    expect(parseWrk(text)).toEqual({
+      requestsPerSecond: 12345.67,
+      requests: 12345,
+      non2xx: 7,
+      socketErrors: 3,
+    });
+    expect(() => parseWrk("unable to connect")).toThrow(/unexpected wrk output/);
+  });
+
+  it("reads VmRSS in bytes, and this process's own", () => {
+    expect(parseVmRss("Name:\tnode\nVmRSS:\t   2048 kB\nVmSwap: 0 kB\n")).toBe(2048 * 1024);
+    expect(() => parseVmRss("Name: x\n")).toThrow();
+    expect(rssOf(process.pid)).toBeGreaterThan(1 << 20);
+  });
+
+  it("takes quantiles of sorted values", () => {
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(3);
+    expect(quantile([5], 0.9)).toBe(5);
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+});
+
+describe("goals", () => {
+  const cell = (rps: number, p50Ms: number) => ({ rps, p50Ms, p90Ms: p50Ms });
+  const rows: Row[] = [
+    {
+      name: "read",
+      entries: 0,
+      bytes: 160,
+      auth: false,
+      cells: {
+        direct: cell(100, 0.2),
+        nginx: cell(50, 0.3),
+        deno: cell(60, 0.5),
+        node: cell(40, 1),
+      },
+    },
+    { name: "read, auth", entries: 0, bytes: 160, auth: true, cells: { deno: cell(55, 0.6) } },
+  ];
+  it("compares with nginx and Deno, and takes added latency over the open row's direct", () => {
+    const goals = judge(rows, {});
+    expect(goals).toEqual([
+      { goal: "read: Deno throughput >= nginx proxy", value: "1.20x", met: true },
+      { goal: "read: Node >= 0.8x Deno", value: "0.67x", met: false },
+      { goal: "read, auth, deno: added p50 <= 0.5 ms", value: "0.40 ms", met: true },
+    ]);
+    expect(formatTable(rows)).toContain(
+      "| read, auth | - | - | 55/s (1.10x), p50 0.60 ms (+0.40) | - |",
+    );
+  });
+});
+
+describe("nginx as upstream and as sub_filter proxy", () => {
+  let dir: string;
+  let up: Nginx, proxy: Nginx;
+  let upPort: number, proxyPort: number;
+  beforeAll(async () => {
+    dir = await mkdtemp(`${tmpdir()}/bench-test-`);
+    [upPort, proxyPort] = [await freePort(), await freePort()];
+    await writeFixtures(`${dir}/www`, `http://127.0.0.1:${upPort}/fhir`, 1);
+    up = await startNginx(dir, "upstream", upstreamConfig(dir, `${dir}/www`, upPort), upPort);
+    proxy = await startNginx(dir, "proxy", proxyConfig(dir, upPort, proxyPort), proxyPort);
+  }, 30_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await up?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the searchset for its _count, as FHIR JSON", async () => {
+    const res = await fetch(`http://127.0.0.1:${upPort}/fhir/Observation?_count=100`);
+    expect(res.headers.get("content-type")).toBe("application/fhir+json");
+    const body = await res.json();
+    expect(body).toEqual(searchset(100, `http://127.0.0.1:${upPort}/fhir`));
+    expect((await fetch(`http://127.0.0.1:${upPort}/fhir/Observation?_count=7`)).status).toBe(404);
+  });
+
+  it("the proxy rewrites every upstream URL to its own base", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${proxyPort}/fhir/Observation?_count=1000`))
+      .text();
+    expect(text).not.toContain(`127.0.0.1:${upPort}`);
+    expect(JSON.parse(text)).toEqual(searchset(1000, `http://127.0.0.1:${proxyPort}/fhir`));
+  });
+});
