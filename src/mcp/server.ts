@@ -6,6 +6,7 @@ import { registerTools } from "./define-tool.ts";
 import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { authTools } from "./tools/auth-tools.ts";
+import { connectorTools } from "./tools/connector-tools.ts";
 import { coverageTools } from "./tools/coverage-tools.ts";
 import { organizationTools } from "./tools/organization-tools.ts";
 import { platformTools } from "./tools/platform-tools.ts";
@@ -34,6 +35,7 @@ export function createMcpServer(ctx: McpContext): McpServer {
     ...writeTools(ctx),
     ...authTools(ctx),
     ...coverageTools(ctx),
+    ...connectorTools(ctx),
   ]);
   registerResources(server, ctx);
   registerPrompts(server);

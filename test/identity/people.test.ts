@@ -139,6 +139,24 @@ describe("two people signed in through the operator's OpenID provider", () => {
     expect((await restPatient(key)).status).toBe(200);
     const other = await mcpAs(key);
     expect((await other.callTool(readPatient) as CallToolResult).isError).toBeFalsy();
+
+    // The connector pair (ChatGPT's search/fetch shapes) over the person's logins.
+    const found =
+      (await first.callTool({ name: "search_records", arguments: { query: "Hermiston" } }))
+        .structuredContent as { results: Array<{ id: string; title: string; url: string }> };
+    const hit = found.results.find((r) => r.id === `${pid}/Patient/${JOHNNIE_ID}`)!;
+    expect(hit.url).toBe(`${world.gateway}/api/fhir/${pid}/Patient/${JOHNNIE_ID}`);
+    expect(hit.title).toMatch(/^Patient /);
+    const fetched = (await first.callTool({ name: "fetch", arguments: { id: hit.id } }))
+      .structuredContent as { id: string; text: string; metadata: Record<string, string> };
+    expect(fetched.id).toBe(hit.id);
+    expect(JSON.parse(fetched.text).id).toBe(JOHNNIE_ID);
+    expect(fetched.metadata).toEqual({ platform: pid, resourceType: "Patient" });
+    const bad = await first.callTool({
+      name: "fetch",
+      arguments: { id: "../../etc/passwd" },
+    }) as CallToolResult;
+    expect(bad.isError).toBe(true);
   });
 
   it("the other person reaches none of it, over REST, MCP or an API key", async () => {
@@ -153,6 +171,10 @@ describe("two people signed in through the operator's OpenID provider", () => {
       (await session.callTool({ name: "get_auth_status", arguments: { platform_id: pid } }))
         .structuredContent as { logins: Array<{ state: string }> };
     expect(status.logins[0]!.state).not.toBe("active");
+    const found =
+      (await session.callTool({ name: "search_records", arguments: { query: "Hermiston" } }))
+        .structuredContent as { results: unknown[] };
+    expect(found.results).toEqual([]);
     // Bob logging out of the platform does not touch Alice's login.
     await session.callTool({ name: "revoke_auth", arguments: { platform_id: pid } });
     expect((await restPatient(alice.token)).status).toBe(200);
