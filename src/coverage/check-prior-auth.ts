@@ -44,7 +44,9 @@ export interface CheckResult {
   order: Resource;
   coverage: string;
   elapsed_ms: number;
+  /** CRD's answer-time target; `late` is true when the answer took longer. */
   target_ms: number;
+  late: boolean;
 }
 
 interface CdsService {
@@ -128,6 +130,7 @@ export async function checkPriorAuth(deps: CoverageDeps, input: CheckInput): Pro
     coverage: `Coverage/${coverage.id}`,
     elapsed_ms: deps.now() - started,
     target_ms: deps.crdTargetMs,
+    late: deps.now() - started > deps.crdTargetMs,
     ...partial,
   });
   const deadline = started + deps.crdTimeoutMs;
@@ -186,7 +189,6 @@ export async function checkPriorAuth(deps: CoverageDeps, input: CheckInput): Pro
       questionnaires: [...new Set(mine.flatMap((i) => i.questionnaires))],
       problems: [...decoded.problems, ...mine.flatMap((i) => i.problems)],
       prefetch: filled.notes,
-      elapsed_ms: deps.now() - started,
     });
   } catch (err) {
     if (

@@ -4,7 +4,7 @@ import type { CoverageDeps } from "./_deps.ts";
 import { checkPriorAuth } from "./check-prior-auth.ts";
 import { assertCode, codeSystems, systemName } from "./draft-order.ts";
 import { getQuestionnairePackage } from "./get-questionnaire-package.ts";
-import { payerServices } from "./payer-services.ts";
+import { payerServices, requireService } from "./payer-services.ts";
 
 /** Input of getPolicyRules: a code, and the patient context CRD and DTR need to answer. */
 export interface PolicyInput {
@@ -59,7 +59,7 @@ export async function getPolicyRules(
     sources.push({
       source: "crd",
       status: "unavailable",
-      detail: "The payer publishes no CRD service.",
+      detail: gap(platform, services, "crd"),
       rules: [],
     });
   } else if (!canAsk || !input.practitionerId) {
@@ -108,7 +108,7 @@ export async function getPolicyRules(
     sources.push({
       source: "dtr",
       status: "unavailable",
-      detail: "The payer publishes no DTR service.",
+      detail: gap(platform, services, "dtr"),
       rules: [],
     });
   } else if (!canAsk) {
@@ -178,4 +178,19 @@ export async function getPolicyRules(
     );
   }
   return { payer: platform.key, code: input.code, system: codeSystems[name], sources };
+}
+
+/** Why a service cannot be asked: the same words (and setting) the step itself would use. */
+function gap(
+  platform: Parameters<typeof requireService>[0],
+  services: Parameters<typeof requireService>[1],
+  name: "crd" | "dtr",
+): string {
+  try {
+    requireService(platform, services, name);
+    return "";
+  } catch (err) {
+    const e = toGatewayError(err);
+    return e.hint ? `${e.message} ${e.hint}` : e.message;
+  }
 }

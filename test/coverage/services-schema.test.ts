@@ -5,6 +5,7 @@ import { loadPlatformFiles, toPlatform } from "../../src/catalog/load.ts";
 import { platformFileSchema } from "../../src/catalog/schema.ts";
 import { coverageFlags, payerServices, requireService } from "../../src/coverage/payer-services.ts";
 import { builtinPlatformsDir } from "../../src/load-catalog.ts";
+import { json, makeTestApp } from "../helpers/test-app.ts";
 
 const fixture = JSON.parse(
   readFileSync(join(import.meta.dirname, "..", "fixtures", "platforms", "test-payer.json"), "utf8"),
@@ -84,5 +85,49 @@ describe("the services block of payer platform files", () => {
         }
       }
     }
+  });
+});
+
+describe("a shipped payer that flags CRD without an address (Aetna)", () => {
+  const aetna = JSON.parse(readFileSync(join(builtinPlatformsDir, "aetna.json"), "utf8"));
+
+  it("get_policy_rules names the missing address and still answers the file's policy pages", async () => {
+    const { app } = await makeTestApp({ platforms: [aetna] });
+    const response = await app.request("/api/coverage/aetna/get_policy_rules", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "72148", system: "cpt" }),
+    });
+    const body = await json<
+      {
+        sources: Array<
+          { source: string; status: string; detail: string; rules: Array<{ url: string }> }
+        >;
+      }
+    >(response);
+    expect(response.status).toBe(200);
+    const [crd, dtr, links] = body.sources;
+    expect(crd).toMatchObject({ source: "crd", status: "unavailable" });
+    expect(crd!.detail).toContain("FHIR_GATEWAY_PLATFORM_AETNA_CRD_URL");
+    expect(dtr!.detail).toContain("FHIR_GATEWAY_PLATFORM_AETNA_DTR_URL");
+    expect(links!.rules.map((r) => r.url)).toContain(
+      "https://www.aetna.com/health-care-professionals/clinical-policy-bulletins.html",
+    );
+  });
+
+  it("check_prior_auth says which setting gives the CRD address, before reading any EHR", async () => {
+    const { app } = await makeTestApp({ platforms: [aetna] });
+    const response = await app.request("/api/coverage/aetna/check_prior_auth", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        ehr_platform_id: "no-such-ehr",
+        patient_id: "p1",
+        code: "72148",
+        system: "cpt",
+      }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain("FHIR_GATEWAY_PLATFORM_AETNA_CRD_URL");
   });
 });
