@@ -54,3 +54,31 @@ export async function readJsonBody(
     return { error: rpcError(400, -32700, "Parse error: the body is not JSON.") };
   }
 }
+
+/**
+ * A JSON-RPC answer (HTTP 200, as the transport would give it) refusing a `tools/call` whose
+ * `params` or `arguments` is not an object; undefined when the body has none. The SDK would
+ * answer those with -32603 (internal error), which blames the server for the caller's input.
+ */
+export function invalidToolCall(body: unknown): Response | undefined {
+  for (const m of Array.isArray(body) ? body : [body]) {
+    const message = m as { method?: unknown; id?: unknown; params?: unknown } | null;
+    if (message?.method !== "tools/call") continue;
+    const params = message.params as { arguments?: unknown } | undefined;
+    const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+    if (isObject(params) && (params!.arguments === undefined || isObject(params!.arguments))) {
+      continue;
+    }
+    const id = typeof message.id === "string" || typeof message.id === "number" ? message.id : null;
+    const error = {
+      code: -32602,
+      message:
+        "Invalid params: tools/call takes params {name, arguments} with arguments an object.",
+    };
+    return new Response(JSON.stringify({ jsonrpc: "2.0", id, error }), {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
+  }
+  return undefined;
+}

@@ -11,7 +11,7 @@ import { generateMasterKeyLine, parseMasterKeys } from "../store/master-keys.ts"
 import { createMemoryStore } from "../store/memory-store.ts";
 import type { Vault } from "../store/types.ts";
 import { createVault } from "../store/vault.ts";
-import { readJsonBody, rpcError } from "./_body.ts";
+import { invalidToolCall, readJsonBody, rpcError } from "./_body.ts";
 import { createSessionLimits, type Refusal } from "./_session-limits.ts";
 import { createSessionLiveness } from "./_session-liveness.ts";
 import { createServerPool } from "./_session-pool.ts";
@@ -168,6 +168,8 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       if (isInitializeRequest(body)) {
         return rpcError(400, -32600, "Already initialized: drop Mcp-Session-Id to open a session.");
       }
+      const invalid = invalidToolCall(body);
+      if (invalid) return invalid;
       const cancel = cancelOf(body);
       if (cancel && !(await registry.cancel(claims.sid, cancel))) {
         await vault.store.publish(cancelChannel, JSON.stringify({ s: claims.sid, r: cancel }))

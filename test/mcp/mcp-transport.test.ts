@@ -162,6 +162,23 @@ describe("request limits and sessions", () => {
     await twice.body?.cancel();
   });
 
+  it("tools/call whose arguments is not an object answers -32602 (invalid params), not -32603", async () => {
+    const init = await post(initialize);
+    const id = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    const session = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+    for (const args of [null, [], "x", 1]) {
+      const r = await post({
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: { name: "list_platforms", arguments: args },
+      }, session);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ id: 9, error: { code: -32602 } });
+    }
+  });
+
   it("closes a session after the idle time", async () => {
     const init = await post(initialize);
     const id = init.headers.get("mcp-session-id")!;
