@@ -168,6 +168,7 @@ export function createTenantSearch(platforms: Platform[]): TenantSearch {
       const nq = normalizeName(q);
       const qWords = queryWords(nq);
       if (!qWords.length) {
+        if (q.trim()) return []; // only symbols: nothing to match, not "list everything"
         const out: TenantMatch[] = [];
         for (let e = 0; e < eTenant.length && out.length < limit; e++) {
           if (allowed(e)) out.push(toMatch({ e, score: 0, name: 0 }));
