@@ -104,7 +104,7 @@ describe("scripts/reseal-vault.ts", () => {
         kind === "kv"
           ? openKvStore(join(dir, kvFileName))
           : openRedisStore(redis.url, { prefix: "fhir-gateway:" });
-      const env = kind === "kv"
+      const env: Record<string, string> = kind === "kv"
         ? { FHIR_GATEWAY_STORE: "kv", FHIR_GATEWAY_DATA_DIR: dir }
         : { FHIR_GATEWAY_STORE: "redis", FHIR_GATEWAY_REDIS_URL: redis.url };
       const seeded = await open();
