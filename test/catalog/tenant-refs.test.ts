@@ -104,6 +104,8 @@ describe("an Oracle Health login uses the base of the platform's audience", () =
     const config = parseConfig({
       FHIR_GATEWAY_PUBLIC_URL: "http://gateway.test",
       FHIR_GATEWAY_STORE: "memory",
+      // No identity guard in front of the logins: this test is about the upstream login.
+      FHIR_GATEWAY_AUTH_MODE: "open",
       FHIR_GATEWAY_PLATFORM_CERNER_CLIENT_ID: "provider-app",
       FHIR_GATEWAY_PLATFORM_CERNER_PATIENT_CLIENT_ID: "patient-app",
     });
