@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { version } from "../version.ts";
 import { writeErr, writeOut } from "./_io.ts";
+import { apiKeysCommandTree } from "./commands/api-keys.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { platformsCommand } from "./commands/platforms.ts";
@@ -33,8 +34,8 @@ export function createProgram(): Command {
   platformsCommand(program);
   tenantsCommand(program);
   keysCommand(program);
+  apiKeysCommandTree(program);
   doctorCommand(program);
-  // api-keys create | list | revoke arrive with gateway identity (issue 11).
   for (const group of program.commands) {
     group.exitOverride().allowExcessArguments(false);
     for (const sub of group.commands) sub.exitOverride().allowExcessArguments(false);

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/program.ts";
-import { parseMasterKeys } from "../../src/store/master-keys.ts";
+import { createLogger } from "../../src/log.ts";
+import { generateMasterKeyLine, parseMasterKeys } from "../../src/store/master-keys.ts";
+import { openStore } from "../../src/store/open-store.ts";
 import { type FhirPeer, freePort, startFhirPeer } from "../peers/fhir-server.ts";
 
 // The real command line in a child process (tsx, as `npx fhir-gateway` runs it), its output
@@ -101,6 +103,10 @@ describe("fhir-gateway", () => {
       ["keys", "generate"],
       ["keys", "rotate"],
       ["keys", "reseal"],
+      ["api-keys"],
+      ["api-keys", "create"],
+      ["api-keys", "list"],
+      ["api-keys", "revoke"],
       ["doctor"],
     ];
     for (const command of commands) {
@@ -231,9 +237,52 @@ describe("fhir-gateway", () => {
     const bad = await cli(["keys", "rotate"], { FHIR_GATEWAY_MASTER_KEY: "kid:not-32-bytes" });
     expect(bad.code).toBe(3);
     expect(bad.stderr + bad.stdout).not.toContain("not-32-bytes");
-    const reseal = await cli(["keys", "reseal"]);
-    expect(reseal.code).toBe(5);
-    expect(reseal.stderr).toContain("not available yet");
+  });
+
+  it("keys reseal moves stored values to the newest key after a rotation", async () => {
+    const oldLine = generateMasterKeyLine(new Date("2026-01-01"));
+    const newLine = generateMasterKeyLine(new Date("2026-06-01"));
+    const dataDir = join(tmp, "reseal");
+    const settings = { store: "kv" as const, dataDir, production: false, masterKey: oldLine };
+    const before = await openStore(settings, createLogger("silent"));
+    await before.vault.put("session:one", { a: 1 });
+    await before.vault.put("tokens:two", { b: 2 });
+    await before.store.close();
+    const env = { FHIR_GATEWAY_MASTER_KEY: `${newLine},${oldLine}`, FHIR_GATEWAY_STORE: "kv" };
+    const first = await cli(["keys", "reseal", "--json"], {
+      ...env,
+      FHIR_GATEWAY_DATA_DIR: dataDir,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ store: "kv", resealed: 2, failed: 0 });
+    const again = await cli(["keys", "reseal"], { ...env, FHIR_GATEWAY_DATA_DIR: dataDir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("0 resealed, 2 already current");
+    // Only the new key now opens them.
+    const after = await openStore({ ...settings, masterKey: newLine }, createLogger("silent"));
+    expect(await after.vault.get("tokens:two")).toEqual({ b: 2 });
+    await after.store.close();
+  });
+
+  it("api-keys create prints a key once; list shows it without the secret; revoke ends it", async () => {
+    const env = { FHIR_GATEWAY_DATA_DIR: join(tmp, "api-keys"), FHIR_GATEWAY_STORE: "kv" };
+    const created = await cli(
+      ["api-keys", "create", "--person", "user:local:alice", "--platforms", "local"],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const key = /^fgw_key_\S+$/m.exec(created.stdout)?.[0];
+    expect(key).toBeDefined();
+    const listed = await cli(["api-keys", "list", "--json"], env);
+    const keys = JSON.parse(listed.stdout) as Array<
+      { id: string; person: string; platforms: string[] }
+    >;
+    expect(keys).toMatchObject([{ person: "user:local:alice", platforms: ["local"] }]);
+    expect(listed.stdout).not.toContain(key!.split("_").at(-1));
+    expect((await cli(["api-keys", "revoke", keys[0]!.id], env)).code).toBe(0);
+    expect(JSON.parse((await cli(["api-keys", "list", "--json"], env)).stdout)).toEqual([]);
+    expect((await cli(["api-keys", "revoke", keys[0]!.id], env)).code).toBe(1);
+    expect((await cli(["api-keys", "create", "--person", "nobody"], env)).code).toBe(2);
   });
 
   it("doctor passes a sound development setup and probes the configured platform", async () => {
