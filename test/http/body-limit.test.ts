@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Hono } from "hono";
+import { bodyLimit } from "../../src/http/body-limit.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createErrorHandler } from "../../src/rest/errors.ts";
 import { json } from "../helpers/test-app.ts";
 import { edgeApp, patientPeer } from "./_edge-app.ts";
 
@@ -99,5 +103,27 @@ describe("body limit", () => {
     });
     expect(response.status).toBe(400);
     await json(response);
+  });
+
+  it("answers 413 even when the reader swallowed the cut-off and answered otherwise, without that answer's headers", async () => {
+    const app = new Hono();
+    app.onError(createErrorHandler(silentLogger));
+    app.use(bodyLimit({ maxBytes: limit }));
+    app.post("/x", async (c) => {
+      try {
+        await c.req.text();
+        return c.text("read");
+      } catch {
+        return c.json({ error: "not JSON" }, 400, { etag: '"1"' });
+      }
+    });
+    const response = await app.request("/x", {
+      method: "POST",
+      body: chunked(64),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(response.headers.has("etag")).toBe(false);
+    expect(await json(response)).toMatchObject({ resourceType: "OperationOutcome" });
   });
 });
