@@ -8,7 +8,7 @@ import { sha256Url } from "./_crypto.ts";
 import type { Identity } from "./identity.ts";
 import { resourceMetadataUrl } from "./metadata.ts";
 import { OAuthError } from "./oauth-error.ts";
-import { bearerOf, rememberCaller } from "./resolvers.ts";
+import { bearerOf, isGatewayCredential, rememberCaller } from "./resolvers.ts";
 import { readScope, writeScope } from "./scopes.ts";
 import type { AuthMode } from "./settings.ts";
 
@@ -156,10 +156,6 @@ async function checkScope(
     }
   }
   return undefined;
-}
-
-function isGatewayCredential(bearer: string): boolean {
-  return bearer.startsWith("fgw_at_") || bearer.startsWith("fgw_key_");
 }
 
 function answer(

@@ -22,6 +22,11 @@ export function bearerOf(request: Request): string | undefined {
   return m?.[1];
 }
 
+/** True for a bearer in the gateway's own formats (access token, API key). */
+export function isGatewayCredential(bearer: string): boolean {
+  return bearer.startsWith("fgw_at_") || bearer.startsWith("fgw_key_");
+}
+
 /**
  * Recognizes `Authorization: Bearer` gateway access tokens (Caller kind "user") and API keys
  * (kind "api_key", scoped); owner = the person. Put it first in the resolver chain. A bearer
@@ -32,7 +37,9 @@ export function createBearerResolver(identity: Identity): CallerResolver {
     const known = guardedCaller(request);
     if (known) return known;
     const bearer = bearerOf(request);
-    if (bearer === undefined) return undefined;
+    // Other services' credentials are not the gateway's to judge (protected mode's guard
+    // has refused them already).
+    if (bearer === undefined || !isGatewayCredential(bearer)) return undefined;
     const result = await identity.authenticate(bearer, new URL(request.url).pathname);
     if (result.ok) return result.caller;
     if (result.retryAfterSeconds !== undefined) {
