@@ -153,11 +153,23 @@ describe("no token in MCP answers or handle-named REST calls", () => {
       });
       seen.push(await status.text());
       expect(seen.at(-1)).toContain(pid);
-      // The refresh path too: force one, then read again.
-      world.advance(3600_000);
-      await call("read", { platform_id: pid, resource_type: "Patient", id: JOHNNIE_ID });
     } finally {
       await client.close();
+    }
+    // The refresh path too: force one, then read again. An hour on, the idle MCP session has
+    // ended, so a new one is opened with the same gateway session.
+    world.advance(3600_000);
+    const again = await connectClient(world.gateway, {
+      headers: { cookie: http.jar.header(new URL(world.gateway))! },
+    });
+    try {
+      const result = await again.client.callTool({
+        name: "read",
+        arguments: { platform_id: pid, resource_type: "Patient", id: JOHNNIE_ID },
+      });
+      seen.push(JSON.stringify(result));
+    } finally {
+      await again.client.close();
     }
     const after = (await world.vault.get<TokenRecord>(key!))!;
     secrets.push(after.accessToken, ...(after.refreshToken ? [after.refreshToken] : []));
