@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { parseIpRange } from "./http/ip-range.ts";
+import {
+  identityEnvSchema,
+  type IdentitySettings,
+  parseIdentitySettings,
+} from "./identity/settings.ts";
 
 const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
 /** Log verbosity. */
@@ -41,11 +46,6 @@ const envSchema = z.object({
   FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
   FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
   FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
-  FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS: seconds.default(1800),
-  FHIR_GATEWAY_MCP_MAX_SESSIONS: count.min(1).default(5000),
-  FHIR_GATEWAY_MCP_MAX_SESSIONS_PER_CLIENT: count.min(1).default(50),
-  FHIR_GATEWAY_MCP_MAX_CONCURRENT: count.min(1).default(64),
-  FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT: count.min(1).default(8),
   FHIR_GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   FHIR_GATEWAY_CORS_ORIGINS: csv.pipe(z.array(origin)).optional(),
   FHIR_GATEWAY_TRUSTED_PROXIES: csv.pipe(z.array(ipRange)).optional(),
@@ -57,6 +57,12 @@ const envSchema = z.object({
   FHIR_GATEWAY_RATE_LIMIT_CONFIRM: count.default(10),
   FHIR_GATEWAY_AUDIT_FILE: z.string().min(1).optional(),
   FHIR_GATEWAY_AUDIT_STDOUT: z.enum(["true", "false", "1", "0"]).default("true"),
+  FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS: seconds.default(1800),
+  FHIR_GATEWAY_MCP_MAX_SESSIONS: count.min(1).default(5000),
+  FHIR_GATEWAY_MCP_MAX_SESSIONS_PER_CLIENT: count.min(1).default(50),
+  FHIR_GATEWAY_MCP_MAX_CONCURRENT: count.min(1).default(64),
+  FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT: count.min(1).default(8),
+  ...identityEnvSchema,
 });
 
 /** Every setting of the gateway, parsed once from the environment. */
@@ -84,14 +90,6 @@ export interface Config {
   mcpMaxResponseBytes: number;
   /** Largest JSON-RPC request body the MCP endpoint reads. */
   mcpMaxRequestBytes: number;
-  /** An MCP session unused this long answers 404 (at most sessionIdleSeconds). */
-  mcpSessionIdleSeconds: number;
-  /** Live MCP sessions per instance, in total and per client address (429/503 beyond). */
-  mcpMaxSessions: number;
-  mcpMaxSessionsPerClient: number;
-  /** MCP requests answered at once per instance, in total and per client address. */
-  mcpMaxConcurrent: number;
-  mcpMaxConcurrentPerClient: number;
   /** Largest REST request body (413 beyond), FHIR_GATEWAY_MAX_BODY_BYTES. */
   maxBodyBytes: number;
   /** Origins whose pages may call the gateway cross-origin (CORS); none by default. */
@@ -103,6 +101,16 @@ export interface Config {
   /** Audit lines: also appended to this file; on stdout unless auditStdout is false. */
   auditFile?: string;
   auditStdout: boolean;
+  /** An MCP session unused this long answers 404 (at most sessionIdleSeconds). */
+  mcpSessionIdleSeconds: number;
+  /** Live MCP sessions per instance, in total and per client address (429/503 beyond). */
+  mcpMaxSessions: number;
+  mcpMaxSessionsPerClient: number;
+  /** MCP requests answered at once per instance, in total and per client address. */
+  mcpMaxConcurrent: number;
+  mcpMaxConcurrentPerClient: number;
+  /** Who may call: mode, gateway sign-in, OAuth clients, token lifetimes (src/identity/). */
+  identity: IdentitySettings;
   /** The full environment snapshot, for per-platform credentials. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -157,6 +165,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration:\n  FHIR_GATEWAY_STORE="redis": set FHIR_GATEWAY_REDIS_URL too',
     );
   }
+  let identity: IdentitySettings;
+  try {
+    identity = parseIdentitySettings(e, publicUrl);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n${(err as Error).message}`);
+  }
   return {
     host: e.FHIR_GATEWAY_HOST,
     port: chosenPort,
@@ -176,14 +190,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
     mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,
     mcpMaxRequestBytes: e.FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES,
-    mcpSessionIdleSeconds: Math.min(
-      e.FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS,
-      e.FHIR_GATEWAY_SESSION_IDLE_SECONDS,
-    ),
-    mcpMaxSessions: e.FHIR_GATEWAY_MCP_MAX_SESSIONS,
-    mcpMaxSessionsPerClient: e.FHIR_GATEWAY_MCP_MAX_SESSIONS_PER_CLIENT,
-    mcpMaxConcurrent: e.FHIR_GATEWAY_MCP_MAX_CONCURRENT,
-    mcpMaxConcurrentPerClient: e.FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT,
     maxBodyBytes: e.FHIR_GATEWAY_MAX_BODY_BYTES,
     corsOrigins: (e.FHIR_GATEWAY_CORS_ORIGINS ?? []).map((o) => o.replace(/\/+$/, "")),
     trustedProxies: e.FHIR_GATEWAY_TRUSTED_PROXIES ?? [],
@@ -197,6 +203,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     auditFile: e.FHIR_GATEWAY_AUDIT_FILE,
     auditStdout: e.FHIR_GATEWAY_AUDIT_STDOUT === "true" || e.FHIR_GATEWAY_AUDIT_STDOUT === "1",
+    mcpSessionIdleSeconds: Math.min(
+      e.FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS,
+      e.FHIR_GATEWAY_SESSION_IDLE_SECONDS,
+    ),
+    mcpMaxSessions: e.FHIR_GATEWAY_MCP_MAX_SESSIONS,
+    mcpMaxSessionsPerClient: e.FHIR_GATEWAY_MCP_MAX_SESSIONS_PER_CLIENT,
+    mcpMaxConcurrent: e.FHIR_GATEWAY_MCP_MAX_CONCURRENT,
+    mcpMaxConcurrentPerClient: e.FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT,
+    identity,
     env,
   };
 }
