@@ -2,6 +2,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { GatewaySessionRef, McpContext } from "./context.ts";
 
+/** What a context holds for one request only: the session, and whatever else a request names. */
+export type PerRequest = Pick<McpContext, "session"> & Partial<McpContext>;
+
 /** A server lent to one request, with the context its tools read the session from. */
 export interface Lease {
   server: McpServer;
@@ -10,8 +13,8 @@ export interface Lease {
 
 /** Servers reused across requests, one request at a time each. */
 export interface ServerPool {
-  /** A server whose context names `session` until it is given back. */
-  take(session: GatewaySessionRef): Lease;
+  /** A server whose context is `base` plus this request's fields until it is given back. */
+  take(fields: PerRequest): Lease;
   /**
    * Gives a closed server back. Only a server whose answer completed is reused: one whose
    * request was cancelled or cut off may still have a tool call running, and is dropped.
@@ -28,8 +31,9 @@ const detached: GatewaySessionRef = {
 
 /**
  * Building a server with every tool costs milliseconds of CPU (schemas), too much for every
- * request: keep up to `maxIdle` built servers and lend them out. The session is set on the
- * lease's context for each request, so a tool never sees another session's owner.
+ * request: keep up to `maxIdle` built servers and lend them out. The context is reset to the
+ * base and given each request's own fields (the session), so a tool never sees another
+ * request's owner.
  */
 export function createServerPool(options: {
   maxIdle: number;
@@ -38,13 +42,16 @@ export function createServerPool(options: {
 }): ServerPool {
   const idle: Lease[] = [];
   return {
-    take(session) {
+    take(fields) {
       const lease = idle.pop();
       if (lease) {
-        lease.ctx.session = session;
+        // Nothing of the last request survives: back to the base, then this request's fields.
+        const ctx = lease.ctx as unknown as Record<string, unknown>;
+        for (const key of Object.keys(ctx)) if (!(key in options.base)) delete ctx[key];
+        Object.assign(lease.ctx, options.base, fields);
         return lease;
       }
-      const ctx: McpContext = { ...options.base, session };
+      const ctx: McpContext = { ...options.base, ...fields };
       return { server: options.build(ctx), ctx };
     },
     give(lease, reusable) {

@@ -45,7 +45,10 @@ export interface McpDeps {
    * state. Without it, a private in-memory one (sessions end with the process).
    */
   vault?: Vault;
-  /** The owner of a REST login the request carries (its session cookie), if any. */
+  /**
+   * The owner the request itself names (its session cookie, a bearer identity), if any: an
+   * initialize ties the new session to it, and a later request naming another owner is refused.
+   */
   ownerOf?: (c: Context) => Promise<string | undefined>;
   /** The client address limits are counted by; default: the socket's peer (no proxy trusted). */
   clientAddress?: (c: Context) => string;
@@ -116,7 +119,7 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
   const serve = async (c: Context, body: unknown, claims: SessionClaims, address: string) => {
     const slot = limits.acquire(address);
     if ("status" in slot) return refuse(slot, address);
-    const lease = pool.take(claimsSessionRef(claims, deps.sessions !== undefined));
+    const lease = pool.take({ session: claimsSessionRef(claims, deps.sessions !== undefined) });
     return await serveOne({
       request: c.req.raw,
       body,
@@ -150,6 +153,13 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     if (id) {
       const claims = await tokens.verify(id);
       if (!claims || (await liveness.check(claims)) !== "live") {
+        return rpcError(404, -32001, sessionGone);
+      }
+      // A session is its owner's: a request that names another caller (cookie, bearer) is
+      // not served with this session's logins.
+      const caller = await deps.ownerOf?.(c);
+      if (caller !== undefined && caller !== claims.owner) {
+        log.warn("mcp session used by another caller", { client: address });
         return rpcError(404, -32001, sessionGone);
       }
       limits.used(claims.sid);

@@ -160,7 +160,7 @@ describe("MCP tool fuzzing", () => {
       fc.asyncProperty(call, fc.boolean(), async ([name, args], withLogin) => {
         await callTool(name, args, withLogin ? loggedIn : anonymous);
       }),
-      fuzzSettings("mcp", 1500),
+      fuzzSettings("mcp", 2500),
     );
   }, 120_000);
 

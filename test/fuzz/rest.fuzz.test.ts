@@ -167,7 +167,7 @@ describe("REST fuzzing", () => {
         restCase,
         (c) => runCase(c as RestCase, async (r) => await world.app.request(r), publicUrl),
       ),
-      fuzzSettings("rest", 2500),
+      fuzzSettings("rest", 4000),
     );
   }, 120_000);
 
@@ -179,7 +179,7 @@ describe("REST fuzzing", () => {
           restCase,
           (c) => runCase(c as RestCase, (r) => fetch(r, { redirect: "manual" }), server.url),
         ),
-        fuzzSettings("rest-socket", 150),
+        fuzzSettings("rest-socket", 200),
       );
     } finally {
       await server.close();

@@ -164,6 +164,49 @@ describe("MCP sessions across instances on one Redis", () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 90_000);
 
+  it("a session is its owner's: a request naming another browser session answers 404", async () => {
+    const cookieOf = async () => {
+      const browser = createHttpClient();
+      const started = await browser.fetch(`${world.lb}/auth/${smartPid}/login`);
+      await started.body?.cancel();
+      return browser.jar.header(new URL(world.lb))!;
+    };
+    const [mine, theirs] = [await cookieOf(), await cookieOf()];
+    expect(mine).not.toBe(theirs);
+    const post = (body: unknown, extra: Record<string, string>) =>
+      fetch(`${world.lb}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-06-18",
+          ...extra,
+        },
+        body: JSON.stringify(body),
+      });
+    const init = await post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "t", version: "1" },
+      },
+    }, { cookie: mine });
+    const id = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
+    const statusWith = async (extra: Record<string, string>) => {
+      const r = await post(list, { "mcp-session-id": id, ...extra });
+      await r.body?.cancel();
+      return r.status;
+    };
+    expect(await statusWith({ cookie: mine })).toBe(200);
+    expect(await statusWith({})).toBe(200);
+    expect(await statusWith({ cookie: theirs })).toBe(404);
+  });
+
   it("the SDK client works through a round-robin balancer: every request may land on another instance", async () => {
     const before = world.instances.map((i) => i.served);
     const { client } = await connectClient(world.lb);
