@@ -131,13 +131,14 @@ export function describeStoreContract(label: string, backend: () => ContractBack
       const events: string[] = [];
       let entered!: () => void;
       const inside = new Promise<void>((r) => (entered = r));
-      const long = a.withLock(`${p}slow`, 600, async ({ signal }) => {
+      // Renewed every ttl/3: only an event-loop stall longer than the ttl could break this.
+      const long = a.withLock(`${p}slow`, 1_000, async ({ signal }) => {
         entered();
-        await sleep(1_800); // three ttls: without renewal b would get in meanwhile
+        await sleep(3_000); // three ttls: without renewal b would get in meanwhile
         events.push(signal.aborted ? "a lost the lock" : "a done");
       });
       await inside;
-      await b.withLock(`${p}slow`, 600, () => Promise.resolve(events.push("b in")));
+      await b.withLock(`${p}slow`, 1_000, () => Promise.resolve(events.push("b in")));
       await long;
       expect(events).toEqual(["a done", "b in"]);
     });
