@@ -134,7 +134,7 @@ let processMetrics: Registry | undefined;
 function processRegistry(): Registry {
   if (!processMetrics) {
     processMetrics = new Registry();
-    collectDefaultMetrics({ register: processMetrics, prefix: "fhir_gateway_process_" });
+    collectDefaultMetrics({ register: processMetrics, prefix: "fhir_gateway_" });
   }
   return processMetrics;
 }

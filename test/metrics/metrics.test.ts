@@ -125,7 +125,16 @@ describe("GET /metrics", () => {
     expect(wrong.status).toBe(401);
     const right = await t.app.request(url, { headers: { authorization: `Bearer ${token}` } });
     expect(right.status).toBe(200);
-    expect(await right.text()).toContain("fhir_gateway_http_requests_total");
+    const text = await right.text();
+    expect(text).toContain("fhir_gateway_http_requests_total");
+    expect(text).toContain("fhir_gateway_process_resident_memory_bytes");
+    const bare = await makeTestApp({
+      platforms: platforms(),
+      env: { ...quiet, FHIR_GATEWAY_METRICS_PROCESS: "off" },
+    });
+    const own = await (await bare.app.request(url)).text();
+    expect(own).toContain("fhir_gateway_http_requests_total");
+    expect(own).not.toContain("fhir_gateway_process_");
   });
 
   it("is absent with FHIR_GATEWAY_METRICS=off", async () => {
