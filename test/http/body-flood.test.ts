@@ -19,7 +19,10 @@ let upstream: StaticPeer;
 let upstreamBytes = 0;
 beforeAll(async () => {
   upstream = await startStaticPeer(async (req) => {
-    for await (const chunk of req.body ?? []) upstreamBytes += chunk.byteLength;
+    const reader = req.body?.getReader();
+    for (let r = await reader?.read(); r && !r.done; r = await reader!.read()) {
+      upstreamBytes += r.value.byteLength;
+    }
     return new Response(JSON.stringify({ resourceType: "Bundle", type: "searchset" }), {
       headers: { "content-type": "application/fhir+json" },
     });
@@ -102,6 +105,7 @@ describe.each(Object.keys(runtimes) as Array<keyof typeof runtimes>)("under %s",
   it.each(cases)(
     "refuses a 200 MB anonymous body (%s) with flat memory",
     async (name, path, mode, type) => {
+      const upstreamBefore = upstreamBytes;
       const baseline = rssMb(child.pid!);
       let peak = baseline;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 25);
@@ -112,6 +116,8 @@ describe.each(Object.keys(runtimes) as Array<keyof typeof runtimes>)("under %s",
       const growth = Math.round(peak - baseline);
       (figures[runtime] ??= {})[name] = { rssGrowthMb: growth, sentMb: result.sentMb };
       expect(growth).toBeLessThan(allowedGrowthMb);
+      // Nothing beyond the limit (10 MiB by default) is forwarded upstream.
+      expect(upstreamBytes - upstreamBefore).toBeLessThanOrEqual(10 * 1024 * 1024);
       expect((await fetch(`${url}/health`)).ok).toBe(true);
     },
     120_000,
