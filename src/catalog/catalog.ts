@@ -29,7 +29,7 @@ export interface Catalog {
   get(ref: string): Platform;
   list(query?: PlatformQuery): Platform[];
   /**
-   * The tenants that best match `q` by name, alias, city, state or vendor id, best first
+   * The tenants that best match `q` by name, alias, initials, city or state, best first
    * (exact, then prefix, then word matches; see src/catalog/tenant-search.ts), or all tenants
    * in order for an empty `q`; at most `limit` (default 25), optionally of one platform and
    * one state. The word index is built on the first search.

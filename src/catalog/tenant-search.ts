@@ -32,7 +32,7 @@ export interface TenantSearchOptions {
 export interface TenantSearch {
   /**
    * The best matches for `q`: every word of it found at the start of a word of a name or alias
-   * (or the city, the state, the vendor id, the initials), ranked by how rare the matched words
+   * (or the city, the state, the initials), ranked by how rare the matched words
    * are, then exact name, name prefix, phrase and word matches, shorter names first. When no
    * tenant has every word, those with the most words (at least half) are answered. An empty
    * `q` lists tenants in order.
@@ -85,7 +85,8 @@ export function createTenantSearch(platforms: Platform[]): TenantSearch {
         }
         if (initials.length >= 2 && initials.length <= 6) postings.add(initialsMark + initials, e);
       });
-      for (const extra of [t.city, t.state, t.vendor_id]) {
+      // Vendor ids are not words: refs resolve them (athena:195900) without the index.
+      for (const extra of [t.city, t.state]) {
         if (!extra) continue;
         for (const w of extra.toLowerCase().split(/[^a-z0-9]+/)) if (w) postings.add(w, e);
       }
