@@ -53,7 +53,10 @@ export function createLinkMapper(
   options: LinkMapperOptions = {},
 ): LinkMapper {
   const base = new URL(upstreamBase.endsWith("/") ? upstreamBase : `${upstreamBase}/`);
-  const place = (upstreamUrl: string): Placement => placeUrl(upstreamUrl, base);
+  // The fast path of placeUrl needs a base the parser spells one way: no user info or query.
+  const simple = !base.username && !base.password && !base.search && !base.hash;
+  const prefix = simple ? base.href : undefined;
+  const place = (upstreamUrl: string): Placement => placeUrl(upstreamUrl, base, prefix);
   const plain = (p: { rest: string; search: string }) =>
     `${gatewayBase}${p.rest ? `/${p.rest}` : ""}${p.search}`;
   return {
@@ -71,7 +74,16 @@ export function createLinkMapper(
   };
 }
 
-function placeUrl(upstreamUrl: string, base: URL): Placement {
+/** Characters of a path under the base that the URL parser leaves exactly as they are. */
+const plainRest = /^[A-Za-z0-9\-._$/]*$/;
+
+function placeUrl(upstreamUrl: string, base: URL, prefix?: string): Placement {
+  // Fast path, the same answer without a URL parse: the base's own spelling followed by plain
+  // segments (no dot segments, query, escapes or whitespace the parser would change).
+  if (prefix !== undefined && upstreamUrl.startsWith(prefix)) {
+    const rest = upstreamUrl.slice(prefix.length);
+    if (plainRest.test(rest) && isPlainRest(rest)) return { kind: "plain", rest, search: "" };
+  }
   let url: URL;
   try {
     url = new URL(upstreamUrl.trim(), base);
@@ -83,11 +95,16 @@ function placeUrl(upstreamUrl: string, base: URL): Placement {
   const path = url.pathname;
   if (path !== basePath.slice(0, -1) && !path.startsWith(basePath)) return { kind: "outside" };
   const rest = path.slice(basePath.length);
-  const segments = rest === "" ? [] : rest.split("/");
-  const isPlain = segments.every((s) => plainSegment.test(s) && !/^\.+$/.test(s)) &&
-    segments[0] !== pagePath;
+  const isPlain = isPlainRest(rest);
   url.hash = "";
   return isPlain ? { kind: "plain", rest, search: url.search } : { kind: "page", url: url.href };
+}
+
+/** True when every segment of `rest` is plain (a gateway route takes it as it is). */
+function isPlainRest(rest: string): boolean {
+  const segments = rest === "" ? [] : rest.split("/");
+  return segments.every((s) => plainSegment.test(s) && !/^\.+$/.test(s)) &&
+    segments[0] !== pagePath;
 }
 
 /** Same scheme, host and port; or http on :80 for an https base on :443 (TLS terminator). */
@@ -142,8 +159,13 @@ export async function rewriteBundleWithPages<T extends BundleLike>(
 }
 
 function* bundleLinkUrls(bundle: BundleLike): Generator<string> {
-  for (const l of bundle.link ?? []) if (typeof l.url === "string") yield l.url;
-  for (const e of bundle.entry ?? []) if (isBundle(e.resource)) yield* bundleLinkUrls(e.resource);
+  // Malformed lists and entries (`"link": {}`, `"entry": [null]`) are skipped, as rewriteWith does.
+  for (const l of Array.isArray(bundle.link) ? bundle.link : []) {
+    if (typeof l?.url === "string") yield l.url;
+  }
+  for (const e of Array.isArray(bundle.entry) ? bundle.entry : []) {
+    if (isBundle(e?.resource)) yield* bundleLinkUrls(e.resource);
+  }
 }
 
 function rewriteWith<T extends BundleLike>(bundle: T, map: (url: string) => string | undefined): T {
