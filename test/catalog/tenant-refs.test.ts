@@ -59,6 +59,27 @@ describe("refs to the shipped tenant directories", () => {
     expect(t.catalog.find("athenahealth:99999999")).toBeUndefined();
   });
 
+  it("searches over REST by vendor and refuses hostile queries with a 4xx, never a 500", async () => {
+    const found = await json<{ total: number; count: number; tenants: Array<{ ref: string }> }>(
+      await t.app.request("/api/platforms/athenahealth/tenants?q=south%20shore&limit=3"),
+    );
+    expect(found.total).toBe(21757);
+    expect(found.count).toBe(3);
+    for (const x of found.tenants) expect(x.ref).toMatch(/^athena:/);
+    const across = await json<{ tenants: Array<{ ref: string }> }>(
+      await t.app.request("/api/platforms?q=Mass%20General"),
+    );
+    expect(across.tenants[0]?.ref).toBe("epic:mass-general-brigham");
+    for (const bad of ["q=" + "x".repeat(201), "limit=0", "limit=100000", "limit=abc"]) {
+      const res = await t.app.request(`/api/platforms/epic/tenants?${bad}`);
+      expect(res.status, bad).toBe(400);
+    }
+    const odd = await t.app.request("/api/platforms/epic/tenants?q=%00%01%E2%9C%93%F0%9F%8F%A5");
+    expect(odd.status).toBe(200);
+    expect((await json<{ count: number }>(odd)).count).toBe(0);
+    expect((await t.app.request("/api/platforms/no-such-vendor/tenants?q=x")).status).toBe(404);
+  });
+
   it("keeps a brand merged into a shared Epic base reachable by its own name", () => {
     const brand = t.catalog.get("epic:gentle-pediatrics");
     expect(brand.key).toBe("epic:advanced-spine-and-pain-specialists");
