@@ -112,6 +112,10 @@ describe.each(Object.keys(runtimes) as Array<keyof typeof runtimes>)("under %s",
       const result = await send(url, path, total, mode, type).finally(() => clearInterval(sampler));
       expect(result.status).toBe(413);
       expect(result.body).toContain("OperationOutcome");
+      // The edge's headers on this runtime's real server, refusals included.
+      expect(result.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(result.headers.get("cache-control")).toBe("no-store");
+      expect(result.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
       peak = Math.max(peak, rssMb(child.pid!));
       const growth = Math.round(peak - baseline);
       (figures[runtime] ??= {})[name] = { rssGrowthMb: growth, sentMb: result.sentMb };
@@ -154,17 +158,22 @@ async function send(
   size: number,
   mode: "chunked" | "length",
   type: string,
-): Promise<{ status: number; body: string; sentMb: number }> {
+): Promise<{ status: number; body: string; headers: Headers; sentMb: number }> {
   const headers: Record<string, string> = { "content-type": type };
   if (mode === "length") headers["content-length"] = String(size);
   const req = request(`${base}${path}`, { method: "POST", headers });
   let answered = false;
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+  type Answer = { status: number; body: string; headers: Headers };
+  const response = new Promise<Answer>((resolve, reject) => {
     req.on("response", (res) => {
       answered = true;
       let body = "";
       res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (typeof v === "string") headers.set(k, v);
+      }
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers }));
       res.on("error", reject);
     });
     req.on("error", (err) => (answered ? undefined : reject(err)));
