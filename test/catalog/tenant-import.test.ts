@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBrandsBundle } from "../../src/catalog/brands.ts";
 import { tenantIndexSchema } from "../../src/catalog/schema.ts";
 import { withBases } from "../../src/catalog/tenant-index.ts";
 import { mergeTenants } from "../../src/catalog/to-tenants.ts";
@@ -151,6 +152,52 @@ describe("merging rows into tenants", () => {
       ["family-medicine-3", "x-long-vendor-id-0001"],
       ["family-medicine-tx", "1000000000000000"],
     ]);
+  });
+});
+
+describe("Epic's own R4 Endpoint Bundle (the format of open.epic.com/Endpoints/R4)", () => {
+  // Shaped like the entries of Epic's Bundle as ONC Lantern stored it (Dec 2021): each
+  // Endpoint holds its Organization as a contained resource; two brands share one base.
+  const endpoint = (id: string, name: string, address: string) => ({
+    resource: {
+      resourceType: "Endpoint",
+      id,
+      contained: [{ resourceType: "Organization", id: `org-${id}`, name }],
+      status: "active",
+      connectionType: {
+        system: "http://terminology.hl7.org/CodeSystem/endpoint-connection-type",
+        code: "hl7-fhir-rest",
+      },
+      name,
+      managingOrganization: { reference: `org-${id}` },
+      address,
+    },
+  });
+  const shared = "https://hygieia.example.org/FHIRProxy/api/FHIR/R4/";
+  const bundle = {
+    resourceType: "Bundle",
+    type: "collection",
+    timestamp: "2021-12-13T10:18:56-06:00",
+    entry: [
+      endpoint("e1", "Kaiser Permanente – Georgia", "https://fhir.kp.example/ga/api/FHIR/R4/"),
+      endpoint("e2", "Bronson Healthcare", shared),
+      endpoint("e3", "Family Health Center", shared),
+    ],
+  };
+
+  it("reads each Endpoint's name and address, and merges the brands of one base", () => {
+    const { brands, skipped } = readBrandsBundle(bundle);
+    expect(skipped).toEqual([]);
+    const { tenants } = mergeTenants(brands);
+    expect(tenants.map((x) => [x.id, x.name, x.fhir_base_url])).toEqual([
+      ["bronson-healthcare", "Bronson Healthcare", shared],
+      [
+        "kaiser-permanente-georgia",
+        "Kaiser Permanente – Georgia",
+        "https://fhir.kp.example/ga/api/FHIR/R4/",
+      ],
+    ]);
+    expect(tenants[0]?.aliases).toContain("Family Health Center");
   });
 });
 
