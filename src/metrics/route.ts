@@ -1,25 +1,20 @@
 import { Hono } from "hono";
+import { GatewayError } from "../errors.ts";
 import type { Metrics } from "./metrics.ts";
 
 /**
  * GET /metrics in the Prometheus text format. With a token, a request without
- * `Authorization: Bearer <token>` gets 401 (compared in constant time).
+ * `Authorization: Bearer <token>` gets the gateway's 401 OperationOutcome (compared in
+ * constant time).
  */
 export function metricsRoute(metrics: Metrics, token?: string): Hono {
   const app = new Hono();
   app.get("/", async (c) => {
     if (token && !(await sameSecret(bearerOf(c.req.header("authorization")), token))) {
-      return c.json(
-        {
-          resourceType: "OperationOutcome",
-          issue: [{
-            severity: "error",
-            code: "login",
-            diagnostics: "Metrics need `Authorization: Bearer <FHIR_GATEWAY_METRICS_TOKEN>`.",
-          }],
-        },
-        401,
-        { "www-authenticate": 'Bearer realm="metrics"' },
+      throw new GatewayError(
+        "not_authenticated",
+        "Metrics need `Authorization: Bearer <token>` with the value of FHIR_GATEWAY_METRICS_TOKEN.",
+        { details: { setting: "FHIR_GATEWAY_METRICS_TOKEN" } },
       );
     }
     const { contentType, body } = await metrics.render();

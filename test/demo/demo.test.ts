@@ -75,6 +75,14 @@ describe("npm run demo", () => {
     expect(search.status).toBe(200);
     const bundle = await search.json() as { entry: Array<{ resource: { id: string } }> };
     expect(bundle.entry.map((e) => e.resource.id)).toEqual([JOHNNIE_ID]);
+    const read = await http.fetch(printedUrl(`${gateway()}/api/fhir/synthea-demo/Patient/`));
+    expect(await read.json()).toMatchObject({ resourceType: "Patient", id: JOHNNIE_ID });
+    const conditions = await http.fetch(
+      printedUrl(`${gateway()}/api/fhir/synthea-demo/Condition?patient=`),
+    );
+    const found = await conditions.json() as { entry?: Array<{ resource: { subject: unknown } }> };
+    expect(found.entry?.length).toBeGreaterThan(0);
+    expect(found.entry![0]!.resource.subject).toEqual({ reference: `Patient/${JOHNNIE_ID}` });
   });
 
   it("answers an MCP client's tool call on the printed /mcp URL", async () => {

@@ -120,7 +120,9 @@ describe("GET /metrics", () => {
     const none = await t.app.request(url);
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toContain("Bearer");
-    expect(await none.text()).not.toContain(token);
+    const refusal = await none.text();
+    expect(refusal).not.toContain(token);
+    expect(JSON.parse(refusal)).toMatchObject({ resourceType: "OperationOutcome" });
     const wrong = await t.app.request(url, { headers: { authorization: `Bearer ${token}x` } });
     expect(wrong.status).toBe(401);
     const right = await t.app.request(url, { headers: { authorization: `Bearer ${token}` } });
