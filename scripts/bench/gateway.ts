@@ -98,8 +98,13 @@ export async function startGateway(
       ...o.env,
     },
   });
-  child.stdout!.on("data", (d) => output.push(String(d)));
-  child.stderr!.on("data", (d) => output.push(String(d)));
+  // Audit lines go to stdout, one per FHIR call: keep only the tail for error messages.
+  const keep = (d: unknown) => {
+    output.push(String(d));
+    if (output.length > 50) output.splice(0, output.length - 50);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   await waitForPort(port, () => {
     if (child.exitCode !== null) throw new Error(`gateway (${runtime}) exited: ${output.join("")}`);

@@ -65,6 +65,19 @@ export type Exchange = (
  * upstream errors to GatewayErrors carrying the platform's OperationOutcome.
  */
 export function createExchange(deps: ExchangeDeps): Exchange {
+  // One link mapper per platform and bases (it parses the base once), not one a request.
+  const mappers = new WeakMap<Platform, { key: string; mapper: LinkMapper }>();
+  const mapperFor = (platform: Platform, upstreamBase: string): LinkMapper => {
+    const gatewayBase = deps.baseFor(platform);
+    const key = `${platform.key} ${upstreamBase} ${gatewayBase}`;
+    const hit = mappers.get(platform);
+    if (hit?.key === key) return hit.mapper;
+    const mapper = createLinkMapper(upstreamBase, gatewayBase, {
+      mintPage: async (url) => (await deps.pageLinks).mint(platform.key, url),
+    });
+    mappers.set(platform, { key, mapper });
+    return mapper;
+  };
   return async function exchange(caller, platform, i, options = {}) {
     const upstreamBase = assertRoutable(platform);
     try {
@@ -77,9 +90,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     assertScope(caller, platform, i);
     let authorization = await deps.auth?.authorization(platform, caller.owner);
     const interaction = await withBody(i, options.contentType, deps.maxBodyBytes);
-    const mapper = createLinkMapper(upstreamBase, deps.baseFor(platform), {
-      mintPage: async (url) => (await deps.pageLinks).mint(platform.key, url),
-    });
+    const mapper = mapperFor(platform, upstreamBase);
     const target = toUpstreamTarget(interaction, upstreamBase);
     if (interaction.kind === "page") {
       target.url = await (await deps.pageLinks).verify(
