@@ -12,7 +12,7 @@ import {
   type PriorAuthDecision,
 } from "./crd-response.ts";
 import { orderCodes } from "./draft-order.ts";
-import { payerServices, requireService } from "./payer-services.ts";
+import { openStep } from "./_step.ts";
 import { fillPrefetch, type PrefetchNote } from "./prefetch.ts";
 
 /** The hooks check_prior_auth can fire. */
@@ -103,13 +103,10 @@ async function discover(
  */
 export async function checkPriorAuth(deps: CoverageDeps, input: CheckInput): Promise<CheckResult> {
   const started = deps.now();
-  const platform = deps.catalog.get(input.payer);
-  const services = payerServices(platform, deps.env);
-  const base = requireService(platform, services, "crd");
+  const { platform, services, base, reader, now } = openStep(deps, input, "crd");
   const issuer = services.clientId ?? deps.clientId;
-  const reader = deps.readerFor(input.ehr, input.caller);
   const hook = input.hook ?? "order-sign";
-  const order = await resolveOrder(input, reader, new Date(started));
+  const order = await resolveOrder(input, reader, now);
   const coverage = await findCoverage(reader, input.patientId, input.coverageId);
   const userId = requesterId(order, input.practitionerId);
   if (!userId) {

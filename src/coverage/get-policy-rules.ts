@@ -172,8 +172,9 @@ export async function getPolicyRules(
         sources.map((s) => `${s.source}: ${s.detail}`).join(" ")
       }`,
       {
-        hint:
-          "Pass ehr_platform_id, patient_id and practitioner_id so CRD and DTR can answer for a patient.",
+        hint: sources.some((s) => s.status === "skipped")
+          ? "Pass ehr_platform_id, patient_id and practitioner_id so CRD and DTR can answer for a patient."
+          : "The gateway knows no published rules for this payer; its own web pages may list them.",
       },
     );
   }
@@ -191,6 +192,7 @@ function gap(
     return "";
   } catch (err) {
     const e = toGatewayError(err);
-    return e.hint ? `${e.message} ${e.hint}` : e.message;
+    // A flagged service without an address: the hint names the setting that gives it.
+    return platform.capabilities[name] === true && e.hint ? `${e.message} ${e.hint}` : e.message;
   }
 }

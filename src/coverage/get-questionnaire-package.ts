@@ -13,7 +13,7 @@ import { runLibraries } from "./_cql.ts";
 import { findCoverage, type OrderInput, resolveOrder } from "./_order-input.ts";
 import { gatherRecord } from "./_patient-record.ts";
 import { callPayer } from "./_payer-http.ts";
-import { payerServices, requireService } from "./payer-services.ts";
+import { openStep } from "./_step.ts";
 import { type FilledAnswer, type OpenQuestion, prefill } from "./prefill.ts";
 import { type ReadableItem, readableItems } from "./questionnaire-items.ts";
 
@@ -66,11 +66,7 @@ export async function getQuestionnairePackage(
   deps: CoverageDeps,
   input: PackageInput,
 ): Promise<PackageResult> {
-  const platform = deps.catalog.get(input.payer);
-  const services = payerServices(platform, deps.env);
-  const base = requireService(platform, services, "dtr");
-  const reader = deps.readerFor(input.ehr, input.caller);
-  const now = new Date(deps.now());
+  const { platform, services, base, reader, now } = openStep(deps, input, "dtr");
   const order = await resolveOrder(input, reader, now);
   const coverage = await findCoverage(reader, input.patientId, input.coverageId);
   const parameters: Parameters = {

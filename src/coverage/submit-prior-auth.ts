@@ -17,7 +17,8 @@ import {
   type DecodedClaimResponse,
 } from "./claim-response.ts";
 import { buildInquiryBundle, buildPasBundle, type MissingItem } from "./pas-bundle.ts";
-import { payerServices, requireService } from "./payer-services.ts";
+import { openStep } from "./_step.ts";
+import type { PayerServices } from "./payer-services.ts";
 
 /** Input of submitPriorAuth and inquirePriorAuth. */
 export interface SubmitInput extends OrderInput {
@@ -95,11 +96,7 @@ export async function submitPriorAuth(
   deps: CoverageDeps,
   input: SubmitInput,
 ): Promise<SubmitResult> {
-  const platform = deps.catalog.get(input.payer);
-  const services = payerServices(platform, deps.env);
-  const base = requireService(platform, services, "pas");
-  const reader = deps.readerFor(input.ehr, input.caller);
-  const now = new Date(deps.now());
+  const { platform, services, base, reader, now } = openStep(deps, input, "pas");
   const { built, warnings } = await gatherParts(input, reader, now);
   const claimIdentifier = built.claim.identifier![0]!.value!;
   const entries = (built.bundle.entry ?? []).map((e) =>
@@ -145,17 +142,13 @@ export async function inquirePriorAuth(
   deps: CoverageDeps,
   input: InquireInput,
 ): Promise<SubmitResult> {
-  const platform = deps.catalog.get(input.payer);
-  const services = payerServices(platform, deps.env);
-  const base = requireService(platform, services, "pas");
   if (!/^[\w:.\-]{1,200}$/.test(input.claimIdentifier)) {
     throw new GatewayError(
       "bad_request",
       "claim_identifier is not an identifier submit_prior_auth answered.",
     );
   }
-  const reader = deps.readerFor(input.ehr, input.caller);
-  const now = new Date(deps.now());
+  const { platform, services, base, reader, now } = openStep(deps, input, "pas");
   const { built, warnings } = await gatherParts(input, reader, now);
   const claim = built.bundle.entry![0]!.resource as {
     identifier?: Array<{ system?: string; value?: string }>;
@@ -177,7 +170,7 @@ export async function inquirePriorAuth(
 
 async function send(
   deps: CoverageDeps,
-  services: ReturnType<typeof payerServices>,
+  services: PayerServices,
   base: string,
   payer: string,
   what: string,

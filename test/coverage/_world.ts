@@ -2,6 +2,7 @@ import type { Json } from "../../src/coverage/_json.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { type ServedGateway, serveGateway } from "../mcp/_harness.ts";
 import { type FhirPeer, JOHNNIE_ID, LUNA_ID, startFhirPeer } from "../peers/fhir-server.ts";
 import { type PayerPeer, startPayerPeer } from "../peers/payer-server.ts";
@@ -154,4 +155,20 @@ export async function post<T = Record<string, Json>>(
     throw new Error(`unexpected ${response.status}: ${text}`);
   }
   return { status: response.status, body: JSON.parse(text) as T };
+}
+
+/**
+ * Starts the world before the file's tests and stops it after; answers a getter (the world
+ * exists only once beforeAll ran).
+ */
+export function useCoverageWorld(): () => CoverageWorld {
+  let world: CoverageWorld | undefined;
+  beforeAll(async () => {
+    world = await startCoverageWorld();
+  }, 60_000);
+  afterAll(() => world?.close());
+  return () => {
+    if (!world) throw new Error("the coverage world is not started");
+    return world;
+  };
 }

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Json as J } from "../../src/coverage/_json.ts";
 import { connectClient, ok } from "../mcp/_harness.ts";
-import {
-  type CoverageWorld,
-  JOHNNIE_ID,
-  post,
-  PRACTITIONER_ID,
-  startCoverageWorld,
-} from "./_world.ts";
+import { JOHNNIE_ID, post, PRACTITIONER_ID, useCoverageWorld } from "./_world.ts";
 
 // End to end against the Medplum EHR peer and test/peers/payer-server.ts, a spec-following
 // CRD/DTR/PAS peer built from the Da Vinci guides' own examples.
-let world: CoverageWorld;
-beforeAll(async () => {
-  world = await startCoverageWorld();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useCoverageWorld();
 
 type Json = Record<string, J>;
 
@@ -35,7 +25,7 @@ function complete(qr: Json): Json {
 
 describe("prior authorization end to end", () => {
   it("an agent goes from a patient and a CPT code to a decided prior authorization with MCP tools only", async () => {
-    const { client } = await connectClient(world.gateway.url);
+    const { client } = await connectClient(world().gateway.url);
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       expect(tools).toEqual(expect.arrayContaining([
@@ -95,28 +85,28 @@ describe("prior authorization end to end", () => {
       practitioner_id: PRACTITIONER_ID,
     };
     const at = (step: string) => `/api/coverage/test-payer/${step}`;
-    const checked = (await post(world.gateway, at("check_prior_auth"), {
+    const checked = (await post(world().gateway, at("check_prior_auth"), {
       ...common,
       code: "73221",
       system: "cpt",
     })).body;
     expect(checked.decision).toBe("required");
-    const pkg = (await post(world.gateway, at("get_questionnaire_package"), {
+    const pkg = (await post(world().gateway, at("get_questionnaire_package"), {
       ...common,
       order: checked.order,
     })).body;
     const qr = complete(pkg.packages[0].questionnaire_response);
-    const submitted = (await post(world.gateway, at("submit_prior_auth"), {
+    const submitted = (await post(world().gateway, at("submit_prior_auth"), {
       ...common,
       order: checked.order,
       questionnaire_response: qr,
     })).body;
     expect(submitted.decision).toBe("pended");
-    const sent = world.payer.fhirCalls.filter((c) => c.operation === "$submit").at(-1)!.body;
+    const sent = world().payer.fhirCalls.filter((c) => c.operation === "$submit").at(-1)!.body;
     // The draft order built from the code is not in the EHR: it travels with a urn:uuid fullUrl.
     expect(sent.entry.find((e: Json) => e.resource.resourceType === "ServiceRequest").fullUrl)
       .toMatch(/^urn:uuid:/);
-    const decided = (await post(world.gateway, at("inquire_prior_auth"), {
+    const decided = (await post(world().gateway, at("inquire_prior_auth"), {
       ...common,
       order: checked.order,
       claim_identifier: submitted.claim_identifier,
@@ -125,7 +115,7 @@ describe("prior authorization end to end", () => {
   });
 
   it("get_policy_rules names each source and what it said", async () => {
-    const { client } = await connectClient(world.gateway.url);
+    const { client } = await connectClient(world().gateway.url);
     try {
       const rules = ok<Json>(
         await client.callTool({
@@ -167,7 +157,10 @@ describe("prior authorization end to end", () => {
       });
       expect(none.isError).toBe(true);
       const text = JSON.stringify(none.content);
-      expect(text).toContain("crd: The payer publishes no CRD service.");
+      expect(text).toContain(
+        'crd: The payer \\"nocrd-payer\\" publishes no CRD (CDS Hooks) service.',
+      );
+      expect(text).not.toContain("get_policy_rules");
       expect(text).toContain("policy_links");
     } finally {
       await client.close();
@@ -175,7 +168,7 @@ describe("prior authorization end to end", () => {
   });
 
   it("the prior_authorization prompt walks the coverage tools in order", async () => {
-    const { client } = await connectClient(world.gateway.url);
+    const { client } = await connectClient(world().gateway.url);
     try {
       const prompt = await client.getPrompt({
         name: "prior_authorization",

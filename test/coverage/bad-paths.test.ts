@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { serveGateway } from "../mcp/_harness.ts";
 import { unusedPortUrl } from "../peers/fhir-server.ts";
-import {
-  type CoverageWorld,
-  JOHNNIE_ID,
-  post,
-  PRACTITIONER_ID,
-  startCoverageWorld,
-} from "./_world.ts";
+import { JOHNNIE_ID, post, PRACTITIONER_ID, useCoverageWorld } from "./_world.ts";
 
 // The payer is test/peers/payer-server.ts (spec-following); these are the ways it can fail.
-let world: CoverageWorld;
-beforeAll(async () => {
-  world = await startCoverageWorld();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useCoverageWorld();
 
 const args = {
   ehr_platform_id: "ehr",
@@ -27,9 +17,9 @@ const args = {
 describe("coverage bad paths", () => {
   it("answers indeterminate when CRD is slower than the bounded timeout", async () => {
     // The timeout is injected (300 ms); the peer never answers until released, so no sleep hopes.
-    const quick = await world.gatewayWith({ FHIR_GATEWAY_CRD_TIMEOUT_MS: "300" });
-    world.payer.trust(`${quick.url}/.well-known/jwks.json`);
-    world.payer.hang();
+    const quick = await world().gatewayWith({ FHIR_GATEWAY_CRD_TIMEOUT_MS: "300" });
+    world().payer.trust(`${quick.url}/.well-known/jwks.json`);
+    world().payer.hang();
     try {
       const { status, body } = await post(quick, "/api/coverage/test-payer/check_prior_auth", args);
       expect(status).toBe(200);
@@ -37,14 +27,16 @@ describe("coverage bad paths", () => {
       expect(body.why).toContain("within");
       expect(body.target_ms).toBe(5000);
     } finally {
-      world.payer.release();
-      world.payer.trust(`${world.gateway.url}/.well-known/jwks.json`);
+      world().payer.release();
+      world().payer.trust(`${world().gateway.url}/.well-known/jwks.json`);
     }
   });
 
   it("answers indeterminate when the CRD service is down", async () => {
     const down = await unusedPortUrl();
-    const g = await world.gatewayWith({ FHIR_GATEWAY_PLATFORM_TEST_PAYER_CRD_URL: `${down}/cds` });
+    const g = await world().gatewayWith({
+      FHIR_GATEWAY_PLATFORM_TEST_PAYER_CRD_URL: `${down}/cds`,
+    });
     const { status, body } = await post(g, "/api/coverage/test-payer/check_prior_auth", args);
     expect(status).toBe(200);
     expect(body.decision).toBe("indeterminate");
@@ -53,7 +45,9 @@ describe("coverage bad paths", () => {
 
   it("fails PAS clearly (502) when the PAS service is down, never 500", async () => {
     const down = await unusedPortUrl();
-    const g = await world.gatewayWith({ FHIR_GATEWAY_PLATFORM_TEST_PAYER_PAS_URL: `${down}/fhir` });
+    const g = await world().gatewayWith({
+      FHIR_GATEWAY_PLATFORM_TEST_PAYER_PAS_URL: `${down}/fhir`,
+    });
     const { status, body } = await post(g, "/api/coverage/test-payer/submit_prior_auth", {
       ...args,
     });
@@ -65,16 +59,19 @@ describe("coverage bad paths", () => {
     // A gateway with its own (generated) key that the payer does not trust.
     const stranger = await serveGateway({
       platforms: [
-        { id: "ehr", type: "ehr", fhir_base_url: world.ehr.baseUrl },
+        { id: "ehr", type: "ehr", fhir_base_url: world().ehr.baseUrl },
         {
           id: "test-payer",
           type: "payer",
-          services: { crd: { cds_base_url: world.payer.cdsBase }, client_id: "fhir-gateway-test" },
+          services: {
+            crd: { cds_base_url: world().payer.cdsBase },
+            client_id: "fhir-gateway-test",
+          },
         },
       ],
     });
     try {
-      const before = world.payer.jwtChecks.length;
+      const before = world().payer.jwtChecks.length;
       const { status, body } = await post(
         stranger,
         "/api/coverage/test-payer/check_prior_auth",
@@ -82,7 +79,7 @@ describe("coverage bad paths", () => {
       );
       expect(status).toBe(502);
       expect(JSON.stringify(body)).toContain("jwks.json");
-      expect(world.payer.jwtChecks.slice(before).every((c) => !c.ok)).toBe(true);
+      expect(world().payer.jwtChecks.slice(before).every((c) => !c.ok)).toBe(true);
     } finally {
       await stranger.close();
     }
@@ -90,7 +87,7 @@ describe("coverage bad paths", () => {
 
   it("names an unknown hook and what the payer offers", async () => {
     const { status, body } = await post(
-      world.gateway,
+      world().gateway,
       "/api/coverage/test-payer/check_prior_auth",
       { ...args, hook: "encounter-start" },
     );
@@ -99,12 +96,12 @@ describe("coverage bad paths", () => {
   });
 
   it("refuses an id that is not a FHIR id, and an order for another patient", async () => {
-    const bad = await post(world.gateway, "/api/coverage/test-payer/check_prior_auth", {
+    const bad = await post(world().gateway, "/api/coverage/test-payer/check_prior_auth", {
       ...args,
       patient_id: "../../etc",
     });
     expect(bad.status).toBe(400);
-    const other = await post(world.gateway, "/api/coverage/test-payer/check_prior_auth", {
+    const other = await post(world().gateway, "/api/coverage/test-payer/check_prior_auth", {
       ...args,
       code: undefined,
       system: undefined,
@@ -119,7 +116,7 @@ describe("coverage bad paths", () => {
   });
 
   it("never sends an EHR Authorization header or a user token to the payer", () => {
-    for (const r of world.payer.requests) {
+    for (const r of world().payer.requests) {
       const auth = r.headers.authorization ?? "";
       expect(auth.startsWith("Bearer ey")).toBe(true);
       expect(r.headers.cookie).toBeUndefined();

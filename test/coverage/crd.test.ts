@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CoverageWorld,
-  JOHNNIE_ID,
-  post,
-  PRACTITIONER_ID,
-  startCoverageWorld,
-} from "./_world.ts";
+import { describe, expect, it } from "vitest";
+import { JOHNNIE_ID, post, PRACTITIONER_ID, useCoverageWorld } from "./_world.ts";
 
 // The payer is test/peers/payer-server.ts, a spec-following CRD/DTR/PAS peer that answers
 // with the Da Vinci guides' own examples (no payer server can be installed here).
-let world: CoverageWorld;
-beforeAll(async () => {
-  world = await startCoverageWorld();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useCoverageWorld();
 
 const check = (code: string, extra: Record<string, unknown> = {}) =>
-  post(world.gateway, "/api/coverage/test-payer/check_prior_auth", {
+  post(world().gateway, "/api/coverage/test-payer/check_prior_auth", {
     ehr_platform_id: "ehr",
     patient_id: JOHNNIE_ID,
     code,
@@ -47,9 +37,9 @@ describe("check_prior_auth (CRD over CDS Hooks)", () => {
   });
 
   it("fills the prefetch from the EHR and sends the hook the guide's way", async () => {
-    const before = world.payer.hookCalls.length;
+    const before = world().payer.hookCalls.length;
     await check("73221");
-    const call = world.payer.hookCalls[before]!;
+    const call = world().payer.hookCalls[before]!;
     expect(call.hook).toBe("order-sign");
     expect(call.hookInstance).toMatch(/^[0-9a-f-]{36}$/);
     expect(call.context).toMatchObject({
@@ -65,9 +55,9 @@ describe("check_prior_auth (CRD over CDS Hooks)", () => {
   });
 
   it("signs every payer call with a JWT the payer verifies against the gateway's JWKS", async () => {
-    expect(world.payer.jwtChecks.length).toBeGreaterThan(0);
-    expect(world.payer.jwtChecks.every((c) => c.ok)).toBe(true);
-    const jwks = await (await fetch(`${world.gateway.url}/.well-known/jwks.json`)).json();
+    expect(world().payer.jwtChecks.length).toBeGreaterThan(0);
+    expect(world().payer.jwtChecks.every((c) => c.ok)).toBe(true);
+    const jwks = await (await fetch(`${world().gateway.url}/.well-known/jwks.json`)).json();
     expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-384", alg: "ES384", use: "sig" });
     expect(jwks.keys[0].d).toBeUndefined();
   });
@@ -113,24 +103,24 @@ describe("check_prior_auth (CRD over CDS Hooks)", () => {
   });
 
   it("refuses a malformed CPT code before calling anyone", async () => {
-    const before = world.payer.requests.length;
+    const before = world().payer.requests.length;
     const { status, body } = await check("7322X");
     expect(status).toBe(400);
     expect(JSON.stringify(body)).toContain("is not a CPT code");
-    expect(world.payer.requests.length).toBe(before);
+    expect(world().payer.requests.length).toBe(before);
   });
 
   it("fires order-select and appointment-book when asked", async () => {
     const select = await check("73221", { hook: "order-select" });
     expect(select.body.service).toBe("order-select-crd");
-    const last = world.payer.hookCalls.at(-1)!;
+    const last = world().payer.hookCalls.at(-1)!;
     expect(last.context.selections).toEqual([`ServiceRequest/${select.body.order.id}`]);
     // The order built from the code is not in the EHR: the gateway answers its prefetch itself.
     const book = await check("73221", { hook: "appointment-book" });
     expect(book.body.service).toBe("appointment-book-crd");
     expect(book.body.decision).toBe("required");
     expect(
-      world.payer.hookCalls.at(-1)!.context.appointments.entry[0].resource.basedOn[0].reference,
+      world().payer.hookCalls.at(-1)!.context.appointments.entry[0].resource.basedOn[0].reference,
     )
       .toBe(`ServiceRequest/${book.body.order.id}`);
     const fromEhr = await check("73221", {
@@ -140,14 +130,14 @@ describe("check_prior_auth (CRD over CDS Hooks)", () => {
       order_ref: "ServiceRequest/sr-wrist-mri",
     });
     expect(fromEhr.body.decision).toBe("required");
-    expect(world.payer.hookCalls.at(-1)!.prefetch.serviceRequests.entry[0].resource.id).toBe(
+    expect(world().payer.hookCalls.at(-1)!.prefetch.serviceRequests.entry[0].resource.id).toBe(
       "sr-wrist-mri",
     );
   });
 
   it("says the patient has no Coverage instead of asking the payer", async () => {
     const { status, body } = await post(
-      world.gateway,
+      world().gateway,
       "/api/coverage/test-payer/check_prior_auth",
       {
         ehr_platform_id: "ehr",
@@ -163,7 +153,7 @@ describe("check_prior_auth (CRD over CDS Hooks)", () => {
 
   it("says a payer without CRD publishes none", async () => {
     const { status, body } = await post(
-      world.gateway,
+      world().gateway,
       "/api/coverage/nocrd-payer/check_prior_auth",
       {
         ehr_platform_id: "ehr",

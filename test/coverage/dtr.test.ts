@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CoverageWorld,
-  JOHNNIE_ID,
-  post,
-  PRACTITIONER_ID,
-  startCoverageWorld,
-} from "./_world.ts";
+import { describe, expect, it } from "vitest";
+import { JOHNNIE_ID, post, PRACTITIONER_ID, useCoverageWorld } from "./_world.ts";
 
 // The payer is test/peers/payer-server.ts, a spec-following DTR peer; its package for CPT 73221
 // holds a Questionnaire and the CQL Library test/fixtures/cql/WristMriPriorAuth (the guide's own
 // package example has no Library).
-let world: CoverageWorld;
-beforeAll(async () => {
-  world = await startCoverageWorld();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useCoverageWorld();
 
 const pkg = (extra: Record<string, unknown> = {}) =>
-  post(world.gateway, "/api/coverage/test-payer/get_questionnaire_package", {
+  post(world().gateway, "/api/coverage/test-payer/get_questionnaire_package", {
     ehr_platform_id: "ehr",
     patient_id: JOHNNIE_ID,
     code: "73221",
@@ -29,7 +19,7 @@ const pkg = (extra: Record<string, unknown> = {}) =>
 describe("get_questionnaire_package (DTR)", () => {
   it("sends the Coverage resource itself and the order", async () => {
     await pkg();
-    const call = world.payer.fhirCalls.filter((c) => c.operation === "$questionnaire-package").at(
+    const call = world().payer.fhirCalls.filter((c) => c.operation === "$questionnaire-package").at(
       -1,
     )!;
     const coverage = call.body.parameter.find((p: { name: string }) => p.name === "coverage");
@@ -133,7 +123,7 @@ describe("get_questionnaire_package (DTR)", () => {
     const bad = await pkg({ nonsense: 1 });
     expect(bad.status).toBe(400);
     const res = await fetch(
-      `${world.gateway.url}/api/coverage/test-payer/get_questionnaire_package`,
+      `${world().gateway.url}/api/coverage/test-payer/get_questionnaire_package`,
       {
         method: "POST",
         headers: { "content-type": "text/plain" },

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CoverageWorld,
-  JOHNNIE_ID,
-  ORDER_ID,
-  post,
-  PRACTITIONER_ID,
-  startCoverageWorld,
-} from "./_world.ts";
+import { describe, expect, it } from "vitest";
+import { JOHNNIE_ID, ORDER_ID, post, PRACTITIONER_ID, useCoverageWorld } from "./_world.ts";
 
 // The payer is test/peers/payer-server.ts, a spec-following PAS peer answering with the PAS
 // guide's own response Bundles: approved (A1), pended (A4) then approved through $inquire,
 // and not certified (A3).
-let world: CoverageWorld;
-beforeAll(async () => {
-  world = await startCoverageWorld();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useCoverageWorld();
 
 const base = { ehr_platform_id: "ehr", patient_id: JOHNNIE_ID, practitioner_id: PRACTITIONER_ID };
 const submit = (extra: Record<string, unknown>) =>
-  post(world.gateway, "/api/coverage/test-payer/submit_prior_auth", { ...base, ...extra });
+  post(world().gateway, "/api/coverage/test-payer/submit_prior_auth", { ...base, ...extra });
 
 describe("submit_prior_auth and inquire_prior_auth (PAS)", () => {
   it("builds the PAS Bundle: Claim first, each referenced resource once, absolute fullUrls", async () => {
@@ -45,9 +34,9 @@ describe("submit_prior_auth and inquire_prior_auth (PAS)", () => {
       insurer: { reference: "Organization/test-payer-org" },
     });
     expect(body.bundle.entry[1].fullUrl).toBe(
-      `${world.gateway.url}/api/fhir/ehr/Patient/${JOHNNIE_ID}`,
+      `${world().gateway.url}/api/fhir/ehr/Patient/${JOHNNIE_ID}`,
     );
-    expect(world.payer.fhirCalls.some((c) => c.operation === "$submit")).toBe(false);
+    expect(world().payer.fhirCalls.some((c) => c.operation === "$submit")).toBe(false);
   });
 
   it("certifies in total (A1) with the authorization number", async () => {
@@ -88,26 +77,26 @@ describe("submit_prior_auth and inquire_prior_auth (PAS)", () => {
     });
     expect(first.body).toMatchObject({ submitted: true, decision: "pended" });
     expect(first.body.items[0].review_action).toEqual({ code: "A4", text: "Pended" });
-    const sent = world.payer.fhirCalls.filter((c) => c.operation === "$submit").at(-1)!.body;
+    const sent = world().payer.fhirCalls.filter((c) => c.operation === "$submit").at(-1)!.body;
     expect(sent.entry.at(-1).resource.resourceType).toBe("QuestionnaireResponse");
     expect(sent.entry[0].resource.supportingInfo[0].valueReference.reference).toMatch(
       /^QuestionnaireResponse\//,
     );
-    const later = await post(world.gateway, "/api/coverage/test-payer/inquire_prior_auth", {
+    const later = await post(world().gateway, "/api/coverage/test-payer/inquire_prior_auth", {
       ...base,
       order_ref: `ServiceRequest/${ORDER_ID}`,
       claim_identifier: first.body.claim_identifier,
     });
     expect(later.status).toBe(200);
     expect(later.body).toMatchObject({ decision: "approved", pre_auth_ref: "AUTH0001" });
-    const inquiry = world.payer.fhirCalls.filter((c) => c.operation === "$inquire").at(-1)!.body;
+    const inquiry = world().payer.fhirCalls.filter((c) => c.operation === "$inquire").at(-1)!.body;
     expect(inquiry.entry[0].resource.meta.profile[0]).toContain("profile-claim-inquiry");
   });
 
   it("says exactly what is missing and sends nothing", async () => {
-    const before = world.payer.fhirCalls.length;
+    const before = world().payer.fhirCalls.length;
     const { status, body } = await post(
-      world.gateway,
+      world().gateway,
       "/api/coverage/test-payer/submit_prior_auth",
       {
         ehr_platform_id: "ehr",
@@ -118,11 +107,11 @@ describe("submit_prior_auth and inquire_prior_auth (PAS)", () => {
     );
     expect(status).toBe(400);
     expect(JSON.stringify(body)).toContain("Claim.provider");
-    expect(world.payer.fhirCalls.length).toBe(before);
+    expect(world().payer.fhirCalls.length).toBe(before);
   });
 
   it("refuses an inquiry for an unknown request with the payer's 404", async () => {
-    const { status } = await post(world.gateway, "/api/coverage/test-payer/inquire_prior_auth", {
+    const { status } = await post(world().gateway, "/api/coverage/test-payer/inquire_prior_auth", {
       ...base,
       code: "70450",
       system: "cpt",
