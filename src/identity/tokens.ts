@@ -29,8 +29,8 @@ interface RefreshRecord {
   grantId: string;
   clientId: string;
   exp: number;
-  /** Set once the token was exchanged: a second use revokes the whole grant. */
-  used?: boolean;
+  /** When the token was exchanged (epoch ms): a use after the grace period revokes the grant. */
+  usedAt?: number;
 }
 
 interface GrantRecord {
@@ -58,6 +58,11 @@ export interface TokenOptions {
 }
 
 const codeSeconds = 60;
+/**
+ * How long a rotated refresh token may still be exchanged: a client whose concurrent
+ * requests all saw the access token expire refreshes more than once with the same token.
+ */
+const reuseGraceMs = 30_000;
 const prefixes = { code: "fgw_code_", access: "fgw_at_", refresh: "fgw_rt_" } as const;
 
 /** Authorization codes, access tokens and rotating refresh tokens, sealed in the vault. */
@@ -67,7 +72,11 @@ export interface TokenService {
   takeCode(code: string): Promise<CodeRecord | undefined>;
   /** A new grant (after a code) and its first token pair. */
   issue(grant: GrantRecord): Promise<TokenSet>;
-  /** Rotates a refresh token of `clientId`; a reused one revokes the grant (RFC 9700 4.14). */
+  /**
+   * Rotates a refresh token of `clientId`. Exchanging a rotated one again within 30 s (a
+   * client's concurrent refreshes) mints another pair; later, it revokes the grant (RFC 9700
+   * section 4.14).
+   */
   refresh(refreshToken: string, clientId: string, resource?: string): Promise<TokenSet>;
   /** The grant an access token stands for; undefined when unknown, expired or revoked. */
   verifyAccess(token: string): Promise<AccessGrant | undefined>;
@@ -118,20 +127,27 @@ export function createTokenService(options: TokenOptions): TokenService {
       const invalid = () => new OAuthError("invalid_grant", "The refresh token is not valid.");
       if (!refreshToken.startsWith(prefixes.refresh) || refreshToken.length > 100) throw invalid();
       const rtKey = await key("rt", refreshToken);
-      const record = await vault.get<RefreshRecord>(rtKey);
-      if (!record || record.exp <= now() || record.clientId !== clientId) throw invalid();
-      if (record.used) {
-        // A rotated token came back: someone holds a copy. End the grant for everyone.
-        await vault.delete(grantKey(record.grantId));
-        throw invalid();
-      }
-      const grant = await vault.get<GrantRecord>(grantKey(record.grantId));
-      if (!grant) throw invalid();
-      if (resource !== undefined && resource !== grant.resource) {
-        throw new OAuthError("invalid_target", "The resource differs from the one granted.");
-      }
-      await vault.put(rtKey, { ...record, used: true }, { ttlMs: Math.max(1, record.exp - now()) });
-      return await mint(record.grantId, grant);
+      // One exchange of a token at a time, on every instance sharing the store.
+      return await vault.store.withLock(`${rtKey}:lock`, 10_000, async () => {
+        const record = await vault.get<RefreshRecord>(rtKey);
+        if (!record || record.exp <= now() || record.clientId !== clientId) throw invalid();
+        if (record.usedAt !== undefined && now() - record.usedAt > reuseGraceMs) {
+          // A rotated token came back later: someone holds a copy. End the grant for everyone.
+          await vault.delete(grantKey(record.grantId));
+          throw invalid();
+        }
+        const grant = await vault.get<GrantRecord>(grantKey(record.grantId));
+        if (!grant) throw invalid();
+        if (resource !== undefined && resource !== grant.resource) {
+          throw new OAuthError("invalid_target", "The resource differs from the one granted.");
+        }
+        if (record.usedAt === undefined) {
+          await vault.put(rtKey, { ...record, usedAt: now() }, {
+            ttlMs: Math.max(1, record.exp - now()),
+          });
+        }
+        return await mint(record.grantId, grant);
+      });
     },
     async verifyAccess(token) {
       if (!token.startsWith(prefixes.access) || token.length > 100) return undefined;

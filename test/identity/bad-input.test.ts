@@ -125,7 +125,7 @@ describe("gateway tokens", () => {
     expect(await status(await mcpPost(renewed.body.access_token))).toBe(200);
   });
 
-  it("rotates refresh tokens: reusing a rotated one is refused and ends the whole grant", async () => {
+  it("rotates refresh tokens: reusing a rotated one after the grace period is refused and ends the whole grant", async () => {
     const { tokens, clientId } = await signInTokens(world, alice);
     const first = await tokenCall(world, {
       grant_type: "refresh_token",
@@ -133,6 +133,8 @@ describe("gateway tokens", () => {
       refresh_token: tokens.refresh_token!,
     });
     expect(first.status).toBe(200);
+    // Within 30 s a repeat is a client's own concurrent refresh; later it is a stolen copy.
+    world.advance(31_000);
     const replay = await tokenCall(world, {
       grant_type: "refresh_token",
       client_id: clientId,
@@ -147,6 +149,20 @@ describe("gateway tokens", () => {
       refresh_token: first.body.refresh_token!,
     });
     expect(after.body.error).toBe("invalid_grant");
+  });
+
+  it("two concurrent refreshes with one token (a client's parallel requests) both succeed", async () => {
+    const { tokens, clientId } = await signInTokens(world, alice);
+    const form = {
+      grant_type: "refresh_token",
+      client_id: clientId,
+      refresh_token: tokens.refresh_token!,
+    };
+    const [a, b] = await Promise.all([tokenCall(world, form), tokenCall(world, form)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.access_token).not.toBe(b.body.access_token);
+    expect(await status(await mcpPost(a.body.access_token))).toBe(200);
+    expect(await status(await mcpPost(b.body.access_token))).toBe(200);
   });
 
   it("a refresh token of another client is refused", async () => {

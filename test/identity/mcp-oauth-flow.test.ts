@@ -162,4 +162,16 @@ describe("MCP authorization with the SDK client", () => {
     })) as CallToolResult;
     expect(bobRead.isError).toBe(true);
   });
+
+  it("an expired access token is renewed by the SDK with the rotating refresh token, without the person", async () => {
+    const provider = new MemoryOAuthProvider(redirect, "long-lived agent");
+    await connectAs(provider, world.browser(), alice);
+    const before = { ...provider.saved! };
+    world.advance(3601_000);
+    const browser = world.browser();
+    const client = await connectAs(provider, browser); // no account: a sign-in page would fail
+    expect(provider.saved?.access_token).not.toBe(before.access_token);
+    expect(provider.saved?.refresh_token).not.toBe(before.refresh_token);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(5);
+  });
 });
