@@ -5,10 +5,16 @@
 export interface WordPostings {
   add(word: string, entry: number): void;
   /** Freezes the pairs; `words` are the sorted words not starting with `hiddenMark`. */
-  finish(hiddenMark: string): {
-    words: string[];
-    visitWord(word: string, visit: (entry: number) => void): void;
-  };
+  finish(hiddenMark: string): FrozenPostings;
+}
+
+/** The entries of word id `w` are `postings[offsets[w]]` to `postings[offsets[w + 1] - 1]`. */
+export interface FrozenPostings {
+  words: string[];
+  /** The id of a word, or -1. */
+  idOf(word: string): number;
+  offsets: Int32Array;
+  postings: Int32Array;
 }
 
 export function createWordPostings(): WordPostings {
@@ -35,14 +41,7 @@ export function createWordPostings(): WordPostings {
       const fill = offsets.slice(0, ids.size);
       for (let i = 0; i < n; i++) postings[fill[wordOf[i]!]!++] = entryOf[i]!;
       const words = [...ids.keys()].filter((w) => !w.startsWith(hiddenMark)).sort();
-      return {
-        words,
-        visitWord(word, visit) {
-          const id = ids.get(word);
-          if (id === undefined) return;
-          for (let i = offsets[id]!; i < offsets[id + 1]!; i++) visit(postings[i]!);
-        },
-      };
+      return { words, idOf: (word) => ids.get(word) ?? -1, offsets, postings };
     },
   };
 }

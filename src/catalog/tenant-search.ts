@@ -92,7 +92,7 @@ export function createTenantSearch(platforms: Platform[]): TenantSearch {
       }
     }
   });
-  const { words, visitWord } = postings.finish(initialsMark);
+  const { words, idOf, offsets, postings: posted } = postings.finish(initialsMark);
   allNames.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
   const sortedNames = allNames.map((n) => n[0]);
   const nameEntry = Int32Array.from(allNames, (n) => n[1]);
@@ -100,39 +100,60 @@ export function createTenantSearch(platforms: Platform[]): TenantSearch {
   allNames.length = 0;
   const platformIndex = new Map(platforms.map((p, i) => [p.id, i]));
 
-  /** Entries with a word starting with `w` (from 2 letters), a shortening of it, or initials. */
-  const entriesFor = (w: string, visit: (e: number) => void) => {
-    if (w.length < 2) return visitWord(w, visit);
-    for (let i = lowerBound(words, w); i < words.length && words[i]!.startsWith(w); i++) {
-      visitWord(words[i]!, visit);
+  /** Ids of the words starting with `w` (from 2 letters), its shortenings, its initials. */
+  const wordIdsFor = (w: string): number[] => {
+    const ids = [idOf(w)];
+    if (w.length >= 2) {
+      ids.length = 0;
+      for (let i = lowerBound(words, w); i < words.length && words[i]!.startsWith(w); i++) {
+        ids.push(idOf(words[i]!));
+      }
+      // "reg med ctr" as published matches "regional medical": a 3+ letter word's start.
+      for (let k = 3; k < w.length; k++) ids.push(idOf(w.slice(0, k)));
+      ids.push(idOf(initialsMark + w));
     }
-    // "reg med ctr" as published matches "regional medical": a 3+ letter word's start.
-    for (let k = 3; k < w.length; k++) visitWord(w.slice(0, k), visit);
-    visitWord(initialsMark + w, visit);
+    return ids.filter((id) => id >= 0);
   };
+
+  // Per-entry scratch space, reused by every search (searches run one at a time): an entry's
+  // counts are valid when its `seen` is the current search's generation.
+  const seen = new Int32Array(eTenant.length);
+  const counts = new Uint8Array(eTenant.length);
+  const weights = new Float64Array(eTenant.length);
+  const lastWord = new Int8Array(eTenant.length);
+  const excluded = 127;
+  let generation = 0;
 
   /**
    * How many query words each entry has, and their weight: a word few tenants have weighs
    * more ("coffeyville" over "medical"). `allowed` narrows the entries.
    */
   const count = (qWords: string[], allowed?: (e: number) => boolean) => {
-    const counts = new Uint8Array(eTenant.length);
-    const weights = new Float64Array(eTenant.length);
-    const last = new Int8Array(eTenant.length).fill(-1);
+    const gen = ++generation;
     const touched: number[] = [];
     qWords.forEach((w, i) => {
-      const hits: number[] = [];
-      entriesFor(w, (e) => {
-        if (last[e] === i || (allowed && !allowed(e))) return;
-        last[e] = i;
-        hits.push(e);
-        if (counts[e] === 0) touched.push(e);
-        counts[e] = counts[e]! + 1;
-      });
-      const weight = Math.log(1 + eTenant.length / (1 + hits.length));
-      for (const e of hits) weights[e]! += weight;
+      const ids = wordIdsFor(w);
+      let df = 0;
+      for (const id of ids) df += offsets[id + 1]! - offsets[id]!;
+      const weight = Math.log(1 + eTenant.length / (1 + df));
+      for (const id of ids) {
+        for (let j = offsets[id]!, end = offsets[id + 1]!; j < end; j++) {
+          const e = posted[j]!;
+          if (seen[e] !== gen) {
+            seen[e] = gen;
+            counts[e] = 0;
+            weights[e] = 0;
+            lastWord[e] = allowed && !allowed(e) ? excluded : -1;
+            touched.push(e);
+          }
+          if (lastWord[e] === i || lastWord[e] === excluded) continue;
+          lastWord[e] = i;
+          counts[e]!++;
+          weights[e]! += weight;
+        }
+      }
     });
-    return { counts, weights, touched };
+    return { counts, weights, touched: touched.filter((e) => lastWord[e] !== excluded) };
   };
 
   /**
