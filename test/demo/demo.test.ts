@@ -68,7 +68,7 @@ describe("npm run demo", () => {
     expect(await response!.text()).toContain("Logged in");
     const status = await http.fetch(printedUrl(`${gateway()}/auth/synthea-demo/status`));
     expect(await status.json()).toMatchObject({ state: "active", patient: JOHNNIE_ID });
-  }, 30_000);
+  }, 90_000);
 
   it("finds the demo patient with the printed search", async () => {
     const search = await http.fetch(printedUrl(`${gateway()}/api/fhir/synthea-demo/Patient?`));
@@ -114,7 +114,7 @@ describe("npm run demo", () => {
     expect(metrics).toMatch(
       /fhir_gateway_upstream_duration_seconds_count\{platform="synthea-demo"/,
     );
-  }, 30_000);
+  }, 90_000);
 
   it("stops every server on SIGTERM to the npm process", async () => {
     // The FHIR and SMART servers, as printed: "(http://127.0.0.1:PORT/fhir/R4)", "(http://127.0.0.1:PORT)".
