@@ -47,6 +47,7 @@ export async function fillPrefetch(
 ): Promise<{ prefetch: Record<string, Resource>; notes: PrefetchNote[] }> {
   const prefetch: Record<string, Resource> = {};
   const notes: PrefetchNote[] = [];
+  let asked = 0;
   for (const [key, template] of Object.entries(templates)) {
     const query = expand(template, context, prefetch);
     if (query === undefined) {
@@ -56,6 +57,15 @@ export async function fillPrefetch(
     const parsed = parseQuery(query);
     if (!parsed || !readable.has(parsed.type)) {
       notes.push({ key, query, status: "skipped", why: "not a read or search the gateway fills" });
+      continue;
+    }
+    const outOfScope = scopeProblem(template, parsed, context);
+    if (outOfScope) {
+      notes.push({ key, query, status: "skipped", why: outOfScope });
+      continue;
+    }
+    if (++asked > maxKeys) {
+      notes.push({ key, query, status: "skipped", why: `more than ${maxKeys} prefetch keys` });
       continue;
     }
     try {
@@ -73,6 +83,50 @@ export async function fillPrefetch(
     }
   }
   return { prefetch, notes };
+}
+
+/** The most EHR reads one hook's prefetch may cause (CRD's discovery lists about ten). */
+const maxKeys = 20;
+/** Search parameters that pick whose data a search returns. */
+const selectors = ["patient", "subject", "beneficiary", "_id"];
+const pureToken = /^\{\{[^}]+\}\}$/;
+
+/**
+ * Why a prefetch query would read beyond this patient, if it would. A payer writes the
+ * templates and the user's login reads them: a query may select only through the context
+ * (`{{...}}` tokens, which stand for this patient's ids, orders and what was already
+ * prefetched), never through a literal id, and a search must select by one of patient,
+ * subject, beneficiary or _id.
+ */
+function scopeProblem(
+  template: string,
+  parsed: { type: string; id?: string; params: URLSearchParams },
+  context: Record<string, unknown>,
+): string | undefined {
+  const [path = "", rawQuery = ""] = template.split("?", 2);
+  if (parsed.id) {
+    const idPart = path.slice(path.indexOf("/") + 1);
+    if (parsed.type === "Patient" && parsed.id !== context.patientId) {
+      return "reads another patient";
+    }
+    return pureToken.test(idPart) ? undefined : "names a literal id instead of a context token";
+  }
+  const raw = new Map<string, string>();
+  for (const pair of rawQuery.split("&")) {
+    const at = pair.indexOf("=");
+    if (at > 0) raw.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  const chosen = selectors.filter((k) => raw.has(k));
+  if (chosen.length === 0) {
+    return "a search that does not select by patient, subject, beneficiary or _id";
+  }
+  if (chosen.some((k) => !pureToken.test(raw.get(k)!))) {
+    return "selects by a literal value instead of a context token";
+  }
+  const who = parsed.params.get("patient") ?? parsed.params.get("subject") ??
+    parsed.params.get("beneficiary");
+  if (who && who !== `Patient/${context.patientId}`) return "searches another patient's data";
+  return undefined;
 }
 
 /** An `_id` search answered from the drafts for their ids, from the EHR for the rest. */
