@@ -1,23 +1,30 @@
 import { Hono } from "hono";
 import type { AuditLog } from "./audit/audit-log.ts";
+import { auditObserver } from "./audit/audit-observer.ts";
 import { openAuditLog } from "./audit/open-audit-log.ts";
 import { createSessionService } from "./auth/sessions.ts";
 import { createSmartAuth } from "./auth/smart-auth.ts";
 import type { SessionService, SmartAuth } from "./auth/types.ts";
 import type { Catalog } from "./catalog/catalog.ts";
+import type { CallerResolver } from "./core/caller.ts";
 import type { Config } from "./config.ts";
 import { createGateway, type Gateway } from "./core/gateway.ts";
+import { attachCoverage, createCoverageService } from "./coverage/coverage-service.ts";
+import type { GatewayObserver } from "./core/observer.ts";
 import type { UpstreamAuth } from "./core/upstream-auth.ts";
 import { GatewayError } from "./errors.ts";
 import type { Plugin } from "./hooks/define-plugin.ts";
 import { createHookPipeline } from "./hooks/pipeline.ts";
 import { createEdge } from "./http/edge.ts";
 import type { Logger } from "./log.ts";
+import { mountIdentity } from "./identity/mount.ts";
 import { mcpRoutes } from "./mcp/routes.ts";
 import { createAppMetrics } from "./metrics/mount.ts";
 import { authRoutes } from "./rest/auth-routes.ts";
 import { createErrorHandler } from "./rest/errors.ts";
-import { fhirRoutes, type OwnerResolver } from "./rest/fhir-routes.ts";
+import { callerMiddleware } from "./rest/caller.ts";
+import { coverageRoutes, jwksRoute } from "./rest/coverage-routes.ts";
+import { fhirRoutes } from "./rest/fhir-routes.ts";
 import { healthRoutes } from "./rest/health.ts";
 import { platformRoutes } from "./rest/platform-routes.ts";
 import { createSessionCookies } from "./rest/session-cookie.ts";
@@ -39,8 +46,13 @@ export interface AppDeps {
   vault?: Vault;
   /** Upstream credentials; defaults to the SMART module when a vault is given. */
   auth?: UpstreamAuth;
-  /** Who is calling (the session owner), for REST calls; defaults to the session cookie. */
-  ownerOf?: OwnerResolver;
+  /**
+   * Ways to recognize a caller tried before the auth handle and the session cookie (gateway
+   * tokens, API keys), in order.
+   */
+  resolvers?: CallerResolver[];
+  /** Listeners the core tells about upstream exchanges and FHIR access (metrics, audit). */
+  observers?: GatewayObserver[];
   /** Clock in epoch milliseconds for sessions and token expiry; tests inject one. */
   now?: () => number;
   /** Extra routes mounted by other modules (auth, MCP) before the FHIR routes. */
@@ -71,6 +83,11 @@ export function createApp(deps: AppDeps): BuiltApp {
   const hooks = createHookPipeline(deps.plugins, deps.log);
   const fetchFn = deps.fetch ?? globalThis.fetch.bind(globalThis);
   const { config } = deps;
+  // Prometheus metrics (src/metrics/): requests, upstream latency, logins, refusals.
+  const metrics = createAppMetrics(config.env, (ref) => deps.catalog.find(ref)?.id);
+  // Audit: logins, FHIR access (through the core's observer) and refusals at the edge.
+  const rawAudit = deps.audit ?? openAuditLog(config, deps.log);
+  const audit = metrics ? metrics.audit(rawAudit) : rawAudit;
   const sessions = deps.vault &&
     createSessionService({
       vault: deps.vault,
@@ -90,10 +107,9 @@ export function createApp(deps: AppDeps): BuiltApp {
       sessionIdleSeconds: config.sessionIdleSeconds,
       now: deps.now,
       env: config.env,
+      audit,
     });
   const cookies = sessions && createSessionCookies({ sessions, publicUrl: config.publicUrl });
-  // Prometheus metrics (src/metrics/): requests, upstream latency, logins, refusals.
-  const metrics = createAppMetrics(config.env, (ref) => deps.catalog.find(ref)?.id);
   const gateway = createGateway({
     catalog: deps.catalog,
     hooks,
@@ -102,14 +118,32 @@ export function createApp(deps: AppDeps): BuiltApp {
     publicUrl: config.publicUrl,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     auth: deps.auth ?? smart,
+    logins: smart,
+    sessions,
+    pageLinkKey: deps.vault?.signingKey("page-link"),
+    observers: [
+      ...(deps.observers ?? []),
+      ...(metrics ? [metrics.observer] : []),
+      auditObserver(audit),
+    ],
+    now: deps.now,
     sleep: deps.sleep,
   });
+  // Prior authorization (CRD, DTR, PAS): the MCP tools find it through the gateway.
+  const coverage = createCoverageService({
+    gateway,
+    catalog: deps.catalog,
+    fetch: fetchFn,
+    env: config.env,
+    publicUrl: config.publicUrl,
+    log: deps.log,
+    now: deps.now,
+  });
+  attachCoverage(gateway, coverage);
   const app = new Hono();
   app.onError(createErrorHandler(deps.log));
   if (metrics) app.use(metrics.middleware);
   // Request id, access log, security headers, CORS, rate limits and body limit: every route.
-  const rawAudit = deps.audit ?? openAuditLog(config, deps.log);
-  const audit = metrics ? metrics.audit(rawAudit) : rawAudit;
   const edge = createEdge({
     config,
     log: deps.log,
@@ -119,6 +153,16 @@ export function createApp(deps: AppDeps): BuiltApp {
     now: deps.now,
   });
   for (const middleware of edge.middleware) app.use(middleware);
+  // Gateway tokens and API keys (src/identity/): the guard runs before the routes it guards.
+  const identity = deps.vault &&
+    mountIdentity(app, {
+      vault: deps.vault,
+      config,
+      fetch: fetchFn,
+      log: deps.log,
+      now: deps.now,
+      platformIdOf: (ref) => deps.catalog.find(ref)?.id,
+    });
   app.notFound((c) => {
     throw new GatewayError(
       "not_found",
@@ -129,21 +173,34 @@ export function createApp(deps: AppDeps): BuiltApp {
     );
   });
   if (metrics) app.route("/metrics", metrics.route);
-  app.route(
-    "/health",
-    healthRoutes(() => ({
-      version,
-      runtime: deps.runtime ?? "unknown",
-      platforms: deps.catalog.all().length,
-      plugins: deps.plugins.length,
-      store: deps.storeName ?? "none",
-    }), { store: deps.vault && (() => deps.vault!.store.ping()) }),
-  );
-  app.route("/api/platforms", platformRoutes(deps.catalog));
+  const healthInfo = () => ({
+    version,
+    runtime: deps.runtime ?? "unknown",
+    platforms: deps.catalog.all().length,
+    plugins: deps.plugins.length,
+    store: deps.storeName ?? "none",
+  });
+  const storePing = deps.vault && (() => deps.vault!.store.ping());
+  app.route("/health", healthRoutes(healthInfo, { store: storePing }));
+  // Who is calling, resolved once per request for the REST face.
+  const resolveCaller = callerMiddleware({
+    sessions,
+    cookies,
+    resolvers: [...(identity ? [identity.resolver] : []), ...(deps.resolvers ?? [])],
+  });
+  app.use("/api/*", resolveCaller);
+  app.use("/auth/*", resolveCaller);
+  app.route("/api/platforms", platformRoutes(gateway.platforms));
   if (smart && cookies) {
     app.route(
       "/auth",
-      authRoutes({ smart, cookies, log: deps.log, publicUrl: config.publicUrl }),
+      authRoutes({
+        smart,
+        login: gateway.login,
+        cookies,
+        log: deps.log,
+        publicUrl: config.publicUrl,
+      }),
     );
   }
   const mcp = mcpRoutes({
@@ -154,13 +211,14 @@ export function createApp(deps: AppDeps): BuiltApp {
     sessions,
     vault: deps.vault,
     clientAddress: (c) => edge.clientAddress(c).address,
-    ownerOf: cookies?.ownerOf,
+    ownerOf: identity ? identity.ownerOf(cookies?.ownerOf) : cookies?.ownerOf,
     now: deps.now,
   });
   app.route("/mcp", mcp.routes);
   deps.mount?.(app, gateway);
-  const ownerOf = deps.ownerOf ?? cookies?.ownerOf ?? (() => Promise.resolve(undefined));
-  app.route("/api/fhir", fhirRoutes(gateway, ownerOf));
+  app.route("/api/coverage", coverageRoutes(coverage));
+  app.route("/.well-known/jwks.json", jwksRoute(coverage));
+  app.route("/api/fhir", fhirRoutes(gateway));
   const close = () => mcp.registry.closeAll().finally(() => audit.close());
   return { app, gateway, sessions, smart, audit, close };
 }

@@ -1,4 +1,5 @@
 import type * as oauth from "oauth4webapi";
+import type { AuditLog } from "../audit/audit-log.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
@@ -29,6 +30,8 @@ export interface AuthContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Imported signing keys by platform id. */
   clientKeys: Map<string, Promise<oauth.PrivateKey>>;
+  /** Where logins, refreshes and revocations are recorded, when auditing is on. */
+  audit?: AuditLog;
   /** Refreshes running in this process, so concurrent callers share one (single-flight). */
   refreshing: Map<string, Promise<string>>;
 }

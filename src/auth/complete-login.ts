@@ -4,6 +4,7 @@ import type { HookContext } from "../hooks/define-plugin.ts";
 import { VaultError } from "../store/vault-error.ts";
 import { addToOwnerIndex } from "./_owner-index.ts";
 import { type AuthContext, loginChannel, pendingKey, stateKey, tokensKey } from "./_context.ts";
+import { auditAuth } from "./_audit.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
 import { describeOAuthError, jwksOptions, requestOptions } from "./_oauth-client.ts";
 import { partyFor } from "./_party.ts";
@@ -56,6 +57,13 @@ export async function completeLogin(
     const gw = toGatewayError(err);
     if (gw.code === "internal") ctx.log.error("login failed", { error: String(err) });
     return { ok: false, reason: "failed", platform: pending.platform, message: gw.message };
+  });
+  auditAuth(ctx, pending.owner, {
+    action: "login",
+    stage: "complete",
+    platform: pending.platform,
+    outcome: result.ok ? "success" : "failure",
+    ...(result.ok ? {} : { reason: result.reason }),
   });
   await ctx.vault.store.publish(
     loginChannel(pending.owner, pending.platform),

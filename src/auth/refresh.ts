@@ -3,6 +3,7 @@ import type { Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import { sleep } from "../store/_lock-wait.ts";
 import { type AuthContext, tokensKey } from "./_context.ts";
+import { auditAuth, reasonCode } from "./_audit.ts";
 import { addToOwnerIndex } from "./_owner-index.ts";
 import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
 import { partyFor } from "./_party.ts";
@@ -144,6 +145,12 @@ async function refresh(
       await ctx.vault.putIf(key, entry.version, unclaimed, { ttlMs: keepOf(ctx, entry) });
     }
     ctx.log.warn("token refresh failed", { platform: platform.key, why });
+    auditAuth(ctx, owner, {
+      action: "refresh",
+      platform: platform.key,
+      outcome: "failure",
+      reason: reasonCode(why),
+    });
     throw new GatewayError(
       "upstream_unreachable",
       `The token refresh for "${platform.key}" failed: ${why}.`,
@@ -163,6 +170,7 @@ async function refresh(
   // Written only while our claim stands (a fencing check): a login or logout meanwhile wins.
   const stored = entry !== undefined && await ctx.vault.putIf(key, entry.version, next, { ttlMs });
   if (stored) await addToOwnerIndex(ctx.vault, owner, platform.key, ttlMs, ctx.now);
+  auditAuth(ctx, owner, { action: "refresh", platform: platform.key, outcome: "success" });
   ctx.log.info(stored ? "token refreshed" : "token refreshed; the login changed meanwhile", {
     platform: platform.key,
     rotated: next.refreshToken !== current.refreshToken,
@@ -198,5 +206,12 @@ async function expire(
   };
   await ctx.vault.putIf(key, entry.version, expired, { ttlMs: ctx.keepMs });
   ctx.log.info("login expired", { platform: platform.key, reason });
+  const owner = key.slice("tokens:".length, key.length - platform.key.length - 1);
+  auditAuth(ctx, owner, {
+    action: "revocation",
+    platform: platform.key,
+    outcome: "success",
+    reason: "expired",
+  });
   throw loginNeeded("session_expired", platform.key, reason);
 }

@@ -1,10 +1,12 @@
 import * as oauth from "oauth4webapi";
+import type { AuditLog } from "../audit/audit-log.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { type Platform, requiresAuth } from "../catalog/platform.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
 import type { Vault } from "../store/types.ts";
 import { type AuthContext, loginChannel, pendingKey, tokensKey } from "./_context.ts";
+import { auditAuth } from "./_audit.ts";
 import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
 import { ownerPlatforms, removeFromOwnerIndex } from "./_owner-index.ts";
 import { partyFor } from "./_party.ts";
@@ -32,6 +34,8 @@ export interface SmartAuthOptions {
   discovery?: Discovery;
   /** The environment snapshot (per-platform signing keys); default none. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where logins, refreshes and revocations are recorded. */
+  audit?: AuditLog;
 }
 
 /**
@@ -57,6 +61,7 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     env: options.env ?? {},
     clientKeys: new Map(),
     refreshing: new Map(),
+    audit: options.audit,
   };
   const { vault } = ctx;
 
@@ -114,6 +119,12 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
       await vault.delete(pendingKey(owner, platform.key));
       await removeFromOwnerIndex(vault, owner, platform.key, now);
       ctx.log.info("logged out", { platform: platform.key });
+      auditAuth(ctx, owner, {
+        action: "revocation",
+        platform: platform.key,
+        outcome: "success",
+        reason: "logout",
+      });
     },
 
     async authorization(platform, owner, opts) {

@@ -5,6 +5,7 @@ import type { HookContext } from "../hooks/define-plugin.ts";
 import type { SmartEndpoints } from "./_endpoints.ts";
 import { addToOwnerIndex } from "./_owner-index.ts";
 import { type AuthContext, loginWindowMs, pendingKey, stateKey } from "./_context.ts";
+import { auditAuth } from "./_audit.ts";
 import { partyFor } from "./_party.ts";
 import { newUserCode, putConfirmation } from "./login-confirmation.ts";
 import type { LoginStart } from "./types.ts";
@@ -87,6 +88,12 @@ export async function startLogin(
   const url = new URL(meta.authorization_endpoint);
   for (const [k, v] of params) url.searchParams.set(k, v);
   ctx.log.info("login started", { platform: platform.key, scopes: scopes.join(" ") });
+  auditAuth(ctx, owner, {
+    action: "login",
+    stage: "start",
+    platform: platform.key,
+    outcome: "success",
+  });
   const expiresAt = new Date(now + loginWindowMs).toISOString();
   if (pending.bindToSession) {
     return { authorizationUrl: url.href, platform: platform.key, expiresAt };

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
+import { createAuditLog } from "../../src/audit/audit-log.ts";
 import type { SmartAuth } from "../../src/auth/types.ts";
 import { createCatalog } from "../../src/catalog/catalog.ts";
 import { toPlatform } from "../../src/catalog/load.ts";
@@ -38,6 +39,8 @@ export interface AuthWorld {
   store: KeyValueStore;
   /** Every log line the gateway wrote. */
   logLines: string[];
+  /** Every audit line the gateway wrote (JSON). */
+  auditLines: string[];
   /** Every response the gateway sent to a test client: status, headers and body text. */
   responses: string[];
   /** POSTs to the token endpoint by grant type. */
@@ -138,8 +141,11 @@ export async function startAuthWorld(
     return fetch(input, init);
   };
   const plugins = [...await loadPlugins([builtinPluginsDir]), ...options.plugins ?? []];
+  const auditLines: string[] = [];
+  const audit = createAuditLog({ sinks: [(line) => auditLines.push(line)] });
   const build = (v: Vault) => {
     const built = createApp({
+      audit,
       config,
       catalog,
       plugins,
@@ -173,6 +179,7 @@ export async function startAuthWorld(
     smart,
     fhir,
     gateway,
+    auditLines,
     vault,
     store,
     logLines,
