@@ -102,6 +102,31 @@ describe("check_prior_auth (CRD over CDS Hooks)", () => {
     );
   });
 
+  it("builds a MedicationRequest for RxNorm and a DeviceRequest when asked, with the code's system", async () => {
+    const med = await check("197361", { system: "rxnorm" });
+    expect(med.status).toBe(200);
+    expect(med.body.order).toMatchObject({
+      resourceType: "MedicationRequest",
+      status: "draft",
+      medicationCodeableConcept: {
+        coding: [{ system: "http://www.nlm.nih.gov/research/umls/rxnorm", code: "197361" }],
+      },
+    });
+    expect(world().payer.hookCalls.at(-1)!.context.draftOrders.entry[0].resource.resourceType).toBe(
+      "MedicationRequest",
+    );
+    const device = await check("E0431", { system: "hcpcs", order_type: "DeviceRequest" });
+    expect(device.body.order).toMatchObject({
+      resourceType: "DeviceRequest",
+      codeCodeableConcept: {
+        coding: [{
+          system: "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+          code: "E0431",
+        }],
+      },
+    });
+  });
+
   it("refuses a malformed CPT code before calling anyone", async () => {
     const before = world().payer.requests.length;
     const { status, body } = await check("7322X");
