@@ -180,3 +180,34 @@ describe("two people signed in through the operator's OpenID provider", () => {
     expect((await restPatient(alice.token)).status).toBe(200);
   });
 });
+
+describe("sign-in and key management refuse bad input", () => {
+  it("an OpenID callback with an unknown state, or an error from the provider, signs nobody in", async () => {
+    for (const q of ["code=abc&state=never-issued", "error=access_denied&state=x", ""]) {
+      const res = await fetch(`${world.gateway}/signin/oidc/callback?${q}`, { redirect: "manual" });
+      expect(res.status).toBe(400);
+      expect(res.headers.get("set-cookie")).toBeNull();
+      expect(await res.text()).toContain('data-outcome="authorize_error"');
+    }
+  });
+
+  it("the API key commands refuse a malformed person or access, and an unknown key id", async () => {
+    const lines: string[] = [];
+    const io = { vault: world.vault, out: (l: string) => lines.push(l) };
+    const run = (positional: string[], options: Record<string, string> = {}) =>
+      apiKeysCommand({ positional, options }, io);
+    expect(await run(["create"], { person: "alice" })).toBe(2);
+    expect(await run(["create"], { person: "user:local:alice", access: "admin" })).toBe(2);
+    expect(await run(["revoke", "0123456789abcdef"])).toBe(1);
+    expect(await run(["revoke", "../../x"])).toBe(1);
+    expect(await run(["nonsense"])).toBe(2);
+    expect(lines.join("\n")).not.toContain("fgw_key_");
+    // A listed key shows its scope, never the key or its hash.
+    expect(await run(["create"], { person: "user:local:carol", platforms: pid })).toBe(0);
+    const key = lines.find((l) => l.startsWith("fgw_key_"))!;
+    lines.length = 0;
+    expect(await run(["list"], { person: "user:local:carol" })).toBe(0);
+    expect(lines.join("\n")).toContain(`read, platforms ${pid}`);
+    expect(lines.join("\n")).not.toContain(key.slice(-43));
+  });
+});
