@@ -115,6 +115,25 @@ describe("coverage bad paths", () => {
     expect(JSON.stringify(other.body)).toContain("not Patient/");
   });
 
+  it("refuses a non-order resource, an unknown EHR and an unknown payer with 4xx, asking the payer nothing", async () => {
+    const before = world().payer.requests.length;
+    const patient = await post(world().gateway, "/api/coverage/test-payer/check_prior_auth", {
+      ...args,
+      code: undefined,
+      system: undefined,
+      order: { resourceType: "Patient", id: "x" },
+    });
+    expect(patient.status).toBe(400);
+    const unknown = await post(world().gateway, "/api/coverage/test-payer/check_prior_auth", {
+      ...args,
+      ehr_platform_id: "no-such-ehr",
+    });
+    expect(unknown.status).toBe(404);
+    const payer = await post(world().gateway, "/api/coverage/no-such-payer/check_prior_auth", args);
+    expect(payer.status).toBe(404);
+    expect(world().payer.requests.length).toBe(before);
+  });
+
   it("never sends an EHR Authorization header or a user token to the payer", () => {
     for (const r of world().payer.requests) {
       const auth = r.headers.authorization ?? "";

@@ -131,3 +131,15 @@ describe("a shipped payer that flags CRD without an address (Aetna)", () => {
     expect(await response.text()).toContain("FHIR_GATEWAY_PLATFORM_AETNA_CRD_URL");
   });
 });
+
+describe("coverage REST bodies", () => {
+  it("refuses a body over 1 MB with 413 before parsing it", async () => {
+    const { app } = await makeTestApp({ platforms: [fixture] });
+    const response = await app.request("/api/coverage/test-payer/check_prior_auth", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ display: "x".repeat(1_100_000) }),
+    });
+    expect(response.status).toBe(413);
+  });
+});
