@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import { randomBytes, toBase64Url, utf8 } from "../store/_bytes.ts";
 import type { Vault } from "../store/types.ts";
 import { VaultError } from "../store/vault-error.ts";
+import { loginWindowMs } from "./_context.ts";
 import type { SessionService } from "./types.ts";
 
 /** Options of createSessionService. */
@@ -19,6 +20,8 @@ export interface SessionOptions {
 interface SessionRecord {
   owner: string;
   touchedAt: number;
+  /** Made for a login start: lives for the login window until a login completes (rotate). */
+  provisional?: boolean;
 }
 
 /** A session id: 32 random bytes, base64url (43 characters). */
@@ -42,11 +45,18 @@ export function createSessionService(options: SessionOptions): SessionService {
   const handleKeys = () => vault.signingKeys("session-handle");
 
   const service: SessionService = {
-    async create() {
+    async create(options = {}) {
       const id = toBase64Url(randomBytes(32));
       const owner = `session:${toBase64Url(randomBytes(16))}`;
-      const record: SessionRecord = { owner, touchedAt: now() };
-      await vault.put(await storageKey(id), record, { ttlMs: idleMs });
+      const provisional = options.provisional === true;
+      const record: SessionRecord = {
+        owner,
+        touchedAt: now(),
+        ...(provisional && { provisional }),
+      };
+      await vault.put(await storageKey(id), record, {
+        ttlMs: provisional ? loginWindowMs : idleMs,
+      });
       return { id, owner };
     },
     async resolve(id) {
@@ -63,6 +73,8 @@ export function createSessionService(options: SessionOptions): SessionService {
       }
       if (!record) return undefined;
       const age = now() - record.touchedAt;
+      // A session made for a login that never completed lives only as long as the login may.
+      if (record.provisional) return age > loginWindowMs ? undefined : record.owner;
       if (age > idleMs) return undefined;
       if (age > idleMs / 10) {
         await vault.put(key, { ...record, touchedAt: now() }, { ttlMs: idleMs });
@@ -92,7 +104,6 @@ export function createSessionService(options: SessionOptions): SessionService {
       const owner = await verifyHandle(handle, await handleKeys(), now());
       if (owner === undefined) {
         throw new GatewayError("forbidden", "The auth handle is invalid or has expired.", {
-          hint: "Get a new one by logging in again (GET /auth/{platform}/login or start_auth).",
           next: "new_handle",
         });
       }

@@ -69,8 +69,11 @@ export interface AuthService {
 
 /** Gateway sessions: the owner of logins today (a person, later). */
 export interface SessionService {
-  /** A new session; `owner` is what the vault keys logins by. */
-  create(): Promise<{ id: string; owner: string }>;
+  /**
+   * A new session; `owner` is what the vault keys logins by. `provisional`: made for a login
+   * start, it lives only for the login window until a login completes and rotates it.
+   */
+  create(options?: { provisional?: boolean }): Promise<{ id: string; owner: string }>;
   /** The owner of a live session id (and extends its idle expiry), or undefined. */
   resolve(id: string): Promise<string | undefined>;
   /**

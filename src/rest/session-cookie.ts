@@ -47,7 +47,9 @@ export function createSessionCookies(
     async ensureOwner(c) {
       const owner = await ownerOf(c);
       if (owner) return owner;
-      const session = await options.sessions.create();
+      // Provisional until a login completes (rotate): anonymous login starts leave nothing
+      // that outlives the login window.
+      const session = await options.sessions.create({ provisional: true });
       setCookie(c, name, session.id, attributes);
       return session.owner;
     },
