@@ -9,9 +9,10 @@ import { generateMasterKeyLine, parseMasterKeys } from "../../src/store/master-k
 import { openStore } from "../../src/store/open-store.ts";
 import { type FhirPeer, freePort, startFhirPeer } from "../peers/fhir-server.ts";
 
-// The real command line in a child process (tsx, as `npx fhir-gateway` runs it), its output
-// and exit codes; settings through the environment as for the server. One FHIR peer (the
-// Medplum engine) stands in for a configured platform.
+// The command line as src/cli.ts runs it (runCli with the process's argv and environment),
+// mostly in this process to keep the suite quick; child processes where the process itself
+// is the subject: exit status, tenants import's child, serve and its SIGTERM, Deno. One FHIR
+// peer (the Medplum engine) stands in for a configured platform.
 const root = new URL("../..", import.meta.url).pathname;
 let peer: FhirPeer;
 let tmp: string;
@@ -30,7 +31,11 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}, runtime = "node"): Promise<Run> {
+function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+  runtime = "node",
+): Promise<Run> {
   const argv = runtime === "deno"
     ? [
       join(root, "node_modules/.bin/deno"),
@@ -64,10 +69,23 @@ function cli(args: string[], env: Record<string, string> = {}, runtime = "node")
   return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
-/** Runs the CLI in this process (help and usage errors only: nothing is loaded). */
-async function inProcess(args: string[]): Promise<Run> {
+/** The settings every run starts from: a data dir of the test's own, nothing inherited. */
+const baseEnv = () => ({
+  FHIR_GATEWAY_DATA_DIR: join(tmp, "data"),
+  FHIR_GATEWAY_PLATFORMS_DIR: "",
+  FHIR_GATEWAY_MASTER_KEY: "",
+  FHIR_GATEWAY_ENV: "",
+});
+
+/**
+ * Runs the CLI in this process (as src/cli.ts does, minus the exit), with `env` laid over
+ * the environment for the run: the same code path as a child process, without starting one.
+ */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
+  const saved = { ...process.env };
+  Object.assign(process.env, baseEnv(), env);
   const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
     out.push(String(c));
     return true;
@@ -82,10 +100,12 @@ async function inProcess(args: string[]): Promise<Run> {
   } finally {
     o.mockRestore();
     e.mockRestore();
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
   }
 }
+const inProcess = cli;
 
-// Each test spawns several CLI processes (about 2 s each, more on a busy machine).
 describe("fhir-gateway", { timeout: 180_000 }, () => {
   it("answers --help on every command, with the exit codes on the top level", async () => {
     const commands = [
@@ -132,8 +152,8 @@ describe("fhir-gateway", { timeout: 180_000 }, () => {
     expect(value.stderr).toContain("--type must be one of");
   });
 
-  it("exits 3 on invalid settings, naming the variable", async () => {
-    const run = await cli(["platforms", "list"], { FHIR_GATEWAY_PORT: "eighty" });
+  it("exits 3 on invalid settings, naming the variable (a real process and its exit status)", async () => {
+    const run = await spawnCli(["platforms", "list"], { FHIR_GATEWAY_PORT: "eighty" });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('FHIR_GATEWAY_PORT="eighty"');
   });
@@ -144,11 +164,9 @@ describe("fhir-gateway", { timeout: 180_000 }, () => {
       FHIR_GATEWAY_PLATFORM_LOCAL_FHIR_BASE_URL: peer.baseUrl,
       FHIR_GATEWAY_PLATFORM_HAPI_LOCAL_CLIENT_SECRET: secret,
     };
-    const [list, show, text] = await Promise.all([
-      cli(["platforms", "list", "--json", "--type", "sandbox"], env),
-      cli(["platforms", "show", "hapi", "--json"], env),
-      cli(["platforms", "show", "local"], env),
-    ]);
+    const list = await cli(["platforms", "list", "--json", "--type", "sandbox"], env);
+    const show = await cli(["platforms", "show", "hapi", "--json"], env);
+    const text = await cli(["platforms", "show", "local"], env);
     expect(list.code).toBe(0);
     const platforms = JSON.parse(list.stdout) as Array<
       { id: string; type: string; fhir_base_url: string }
@@ -317,15 +335,20 @@ describe("fhir-gateway", { timeout: 180_000 }, () => {
     expect(byCheck.metrics).toMatchObject({ status: "warn" });
   });
 
-  it("tenants import runs the importer with progress and exits 1 when it fails", async () => {
+  it("tenants import runs the importer (a child of the same runtime) with progress; exits 1 when it fails", async () => {
     const out = join(tmp, "cerner-tenants.json");
     const fixture = join(root, "test/fixtures/brands/oracle-health-endpoints.json");
-    const run = await cli(["tenants", "import", "cerner", fixture, "--out", out]);
+    const run = await spawnCli(["tenants", "import", "cerner", fixture, "--out", out]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('importing tenants of "cerner" from 1 source(s)');
     expect(run.stderr).toMatch(/done in [\d.]+ s/);
     expect(JSON.parse(await readFile(out, "utf8")).tenants.length).toBeGreaterThan(0);
-    const missing = await cli(["tenants", "import", "cerner", join(tmp, "no-such-bundle.json")]);
+    const missing = await spawnCli([
+      "tenants",
+      "import",
+      "cerner",
+      join(tmp, "no-such-bundle.json"),
+    ]);
     expect(missing.code).toBe(1);
   });
 
@@ -363,12 +386,12 @@ describe("fhir-gateway", { timeout: 180_000 }, () => {
   });
 
   it("runs under Deno: `deno run ... src/cli.ts`", async () => {
-    const run = await cli(["platforms", "list", "--json", "--status", "active"], {}, "deno");
+    const run = await spawnCli(["platforms", "list", "--json", "--status", "active"], {}, "deno");
     expect(run.code, run.stderr).toBe(0);
     const list = JSON.parse(run.stdout) as Array<{ status: string }>;
     expect(list.length).toBeGreaterThan(0);
     expect(list.every((p) => p.status === "active")).toBe(true);
-    const flag = await cli(["doctor", "--bogus"], {}, "deno");
+    const flag = await spawnCli(["doctor", "--bogus"], {}, "deno");
     expect(flag.code).toBe(2);
   });
 });
