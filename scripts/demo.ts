@@ -107,7 +107,12 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`The gateway exited (status ${code}).`)))
+    child.once("exit", (code) =>
+      reject(
+        new Error(
+          `The gateway exited (status ${code}); its last lines are above. A port in use? Try --port <n>.`,
+        ),
+      ))
   );
   exited.catch(() => {});
   const deadline = Date.now() + 60_000;
