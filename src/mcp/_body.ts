@@ -1,3 +1,6 @@
+import { readBounded } from "../core/read-body.ts";
+import { GatewayError } from "../errors.ts";
+
 /** A JSON-RPC error answer of the MCP endpoint (no request id is known yet). */
 export function rpcError(
   status: number,
@@ -27,29 +30,15 @@ export async function readJsonBody(
     await request.body?.cancel().catch(() => {});
     return tooLarge();
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        return tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.length;
+  let text = "";
+  try {
+    if (request.body) text = await readBounded(request.body, maxBytes);
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === "payload_too_large") return tooLarge();
+    throw err;
   }
   try {
-    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
+    return { value: JSON.parse(text) };
   } catch {
     return { error: rpcError(400, -32700, "Parse error: the body is not JSON.") };
   }

@@ -1,8 +1,5 @@
 import type { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
-import { createCatalog } from "../../src/catalog/catalog.ts";
-import { toPlatform } from "../../src/catalog/load.ts";
-import { platformFileSchema } from "../../src/catalog/schema.ts";
 import { parseConfig } from "../../src/config.ts";
 import { loadPlugins } from "../../src/hooks/load-plugins.ts";
 import { builtinPluginsDir } from "../../src/load-catalog.ts";
@@ -13,10 +10,9 @@ import { createVault } from "../../src/store/vault.ts";
 import { type FhirPeer, startFhirPeer } from "../peers/fhir-server.ts";
 import { createHttpClient } from "../peers/http-client.ts";
 import { type SmartPeer, startSmartPeer } from "../peers/smart-server.ts";
+import { openPid, peerCatalog, smartPid } from "../mcp/instances-world.ts";
 
-/** The platforms the fuzzer aims at: open (no login), SMART (logged in), and an unknown one. */
-export const openPid = "medplum";
-export const smartPid = "smart-test";
+export { openPid, smartPid };
 export const publicUrl = "http://gateway.test";
 
 /** One request the gateway sent upstream. */
@@ -75,29 +71,7 @@ export async function startFuzzWorld(): Promise<FuzzWorld> {
     FHIR_GATEWAY_MCP_MAX_CONCURRENT_PER_CLIENT: "1000",
     FHIR_GATEWAY_UPSTREAM_TIMEOUT_MS: "10000",
   });
-  const catalog = createCatalog([
-    toPlatform(
-      `platforms/${smartPid}.json`,
-      platformFileSchema.parse({
-        id: smartPid,
-        name: "SMART test platform",
-        type: "sandbox",
-        fhir_base_url: fhir.baseUrl,
-        oauth: { discovery_url: `${smart.issuer}/.well-known/smart-configuration` },
-      }),
-      config.env,
-    ),
-    toPlatform(
-      `platforms/${openPid}.json`,
-      platformFileSchema.parse({
-        id: openPid,
-        name: "Open Medplum",
-        type: "sandbox",
-        fhir_base_url: openFhir.baseUrl,
-      }),
-      config.env,
-    ),
-  ]);
+  const catalog = peerCatalog({ smart, fhir, openFhir }, config.env);
   const upstream: UpstreamCall[] = [];
   const tokens = new Set<string>();
   const recording: typeof fetch = async (input, init) => {

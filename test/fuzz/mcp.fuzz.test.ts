@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOHNNIE_ID } from "../peers/fhir-server.ts";
 import { fromSchema, fuzzSettings, hostile, platformRef, resourceId } from "./_arbitraries.ts";
 import { answerProblems, createFindings, upstreamProblems } from "./_check.ts";
+import { initializeMessage, mcpHeaders } from "../mcp/instances-world.ts";
 import { type FuzzWorld, openPid, smartPid, startFuzzWorld } from "./_world.ts";
 
 // Property-based fuzzing of every MCP tool's arguments against the real peers: arguments come
@@ -23,10 +24,6 @@ const outcomes = new Map<string, number>();
 // wait_for_auth holds a call open up to its timeout and revoke_auth would log the session out
 // for every later case: both are fuzzed in a few dedicated cases below, not at random.
 const special = new Set(["wait_for_auth", "revoke_auth"]);
-const headers = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
 
 async function rpc(
   session: string | undefined,
@@ -36,7 +33,7 @@ async function rpc(
   const response = await world.app.request("/mcp", {
     method: "POST",
     headers: {
-      ...headers,
+      ...mcpHeaders,
       ...(session ? { "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" } : {}),
       ...extra,
     },
@@ -49,16 +46,7 @@ async function rpc(
 }
 
 async function open(cookie?: string): Promise<string> {
-  const { response } = await rpc(undefined, {
-    jsonrpc: "2.0",
-    id: 0,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
-      capabilities: {},
-      clientInfo: { name: "fuzz", version: "1" },
-    },
-  }, cookie ? { cookie } : {});
+  const { response } = await rpc(undefined, initializeMessage, cookie ? { cookie } : {});
   const id = response.headers.get("mcp-session-id");
   if (!id) throw new Error(`initialize answered ${response.status}`);
   return id;

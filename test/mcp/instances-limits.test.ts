@@ -4,6 +4,7 @@ import { createMemoryStore } from "../../src/store/memory-store.ts";
 import { createVault } from "../../src/store/vault.ts";
 import { makeTestApp } from "../helpers/test-app.ts";
 import { type FhirPeer, startFhirPeer } from "../peers/fhir-server.ts";
+import { initializeMessage, mcpHeaders } from "./instances-world.ts";
 
 // Issue 9 item 4: 2,000 anonymous `initialize` calls opened 2,000 sessions (240 MB -> 800 MB).
 // Sessions now cost no memory (signed ids, state in the store only once used), and each
@@ -13,20 +14,8 @@ let peer: FhirPeer;
 let clock = Date.now();
 let gate: Promise<void> | undefined;
 
-const initialize = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "flood", version: "1" },
-  },
-};
-const headers = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
+const initialize = initializeMessage;
+const headers = mcpHeaders;
 /** What @hono/node-server passes as the Hono env: the socket's peer address. */
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
 

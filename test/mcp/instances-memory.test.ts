@@ -5,26 +5,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateMasterKeyLine } from "../../src/store/master-keys.ts";
 import { freePort } from "../peers/fhir-server.ts";
+import { initializeMessage, mcpHeaders } from "./instances-world.ts";
 
 // Issue 9 item 4, measured on a real server process: 2,000 anonymous `initialize` calls took
 // it from 240 MB to 800 MB. The gateway runs as a child process (Node via tsx, memory store);
 // its resident memory is read from /proc before and after the flood. Figures are printed.
 const flood = 2000;
 const concurrency = 20;
-const initialize = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "f", version: "1" },
-  },
-});
-const headers = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
+const initialize = JSON.stringify(initializeMessage);
+const headers = mcpHeaders;
 
 let child: ChildProcess | undefined;
 let dataDir: string | undefined;

@@ -5,7 +5,14 @@ import { type AuthWorld, confirmAgentLogin } from "../auth/_world.ts";
 import { JOHNNIE_ID } from "../peers/fhir-server.ts";
 import { createHttpClient } from "../peers/http-client.ts";
 import { connectClient, ok, text } from "./_harness.ts";
-import { type InstancesWorld, openPid, smartPid, startInstances } from "./instances-world.ts";
+import {
+  initializeMessage,
+  type InstancesWorld,
+  mcpHeaders,
+  openPid,
+  smartPid,
+  startInstances,
+} from "./instances-world.ts";
 
 // Issue 9, "Many instances on one Redis": two gateway instances, each with its own Redis
 // connection, on one real redis-server, sharing nothing else but the master key. A session
@@ -110,12 +117,7 @@ describe("MCP sessions across instances on one Redis", () => {
     await onA.close();
     const onB = await fetch(`${world.instances[b]!.url}/mcp`, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-session-id": sessionId,
-        "mcp-protocol-version": "2025-06-18",
-      },
+      headers: { ...mcpHeaders, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list" }),
     });
     expect(onB.status).toBe(404);
@@ -127,8 +129,7 @@ describe("MCP sessions across instances on one Redis", () => {
     clients.push(onA);
     const sessionId = (onA.transport as StreamableHTTPClientTransport).sessionId!;
     const session = {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
+      ...mcpHeaders,
       "mcp-session-id": sessionId,
       "mcp-protocol-version": "2025-06-18",
     };
@@ -176,24 +177,10 @@ describe("MCP sessions across instances on one Redis", () => {
     const post = (body: unknown, extra: Record<string, string>) =>
       fetch(`${world.lb}/mcp`, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-protocol-version": "2025-06-18",
-          ...extra,
-        },
+        headers: { ...mcpHeaders, "mcp-protocol-version": "2025-06-18", ...extra },
         body: JSON.stringify(body),
       });
-    const init = await post({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "t", version: "1" },
-      },
-    }, { cookie: mine });
+    const init = await post(initializeMessage, { cookie: mine });
     const id = init.headers.get("mcp-session-id")!;
     await init.body?.cancel();
     const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };

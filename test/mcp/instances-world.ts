@@ -1,5 +1,5 @@
 import { createApp } from "../../src/app.ts";
-import { createCatalog } from "../../src/catalog/catalog.ts";
+import { type Catalog, createCatalog } from "../../src/catalog/catalog.ts";
 import { toPlatform } from "../../src/catalog/load.ts";
 import { platformFileSchema } from "../../src/catalog/schema.ts";
 import { parseConfig } from "../../src/config.ts";
@@ -18,6 +18,52 @@ import { type SmartPeer, startSmartPeer } from "../peers/smart-server.ts";
 /** The SMART platform (logins) and the open one (no login) every instance serves. */
 export const smartPid = "smart-test";
 export const openPid = "medplum";
+
+/** The JSON-RPC initialize every raw MCP test sends, and the headers of an MCP POST. */
+export const initializeMessage = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+};
+export const mcpHeaders = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
+
+/** The SMART platform (logging in at `smart`, served by `fhir`) and the open one (`openFhir`). */
+export function peerCatalog(
+  peers: { smart: SmartPeer; fhir: FhirPeer; openFhir: FhirPeer },
+  env: Readonly<Record<string, string | undefined>>,
+): Catalog {
+  return createCatalog([
+    toPlatform(
+      `platforms/${smartPid}.json`,
+      platformFileSchema.parse({
+        id: smartPid,
+        name: "SMART test platform",
+        type: "sandbox",
+        fhir_base_url: peers.fhir.baseUrl,
+        oauth: { discovery_url: `${peers.smart.issuer}/.well-known/smart-configuration` },
+      }),
+      env,
+    ),
+    toPlatform(
+      `platforms/${openPid}.json`,
+      platformFileSchema.parse({
+        id: openPid,
+        name: "Open Medplum",
+        type: "sandbox",
+        fhir_base_url: peers.openFhir.baseUrl,
+      }),
+      env,
+    ),
+  ]);
+}
 
 /** One gateway process's worth: its own app, its own Redis connection, its own socket. */
 export interface Instance {
@@ -63,29 +109,7 @@ export async function startInstances(count = 2): Promise<InstancesWorld> {
     FHIR_GATEWAY_LOG_LEVEL: "debug",
     FHIR_GATEWAY_PLATFORM_SMART_TEST_CLIENT_ID: "gateway-test",
   });
-  const catalog = createCatalog([
-    toPlatform(
-      `platforms/${smartPid}.json`,
-      platformFileSchema.parse({
-        id: smartPid,
-        name: "SMART test platform",
-        type: "sandbox",
-        fhir_base_url: fhir.baseUrl,
-        oauth: { discovery_url: `${smart.issuer}/.well-known/smart-configuration` },
-      }),
-      config.env,
-    ),
-    toPlatform(
-      `platforms/${openPid}.json`,
-      platformFileSchema.parse({
-        id: openPid,
-        name: "Open Medplum",
-        type: "sandbox",
-        fhir_base_url: openFhir.baseUrl,
-      }),
-      config.env,
-    ),
-  ]);
+  const catalog = peerCatalog({ smart, fhir, openFhir }, config.env);
   const plugins = await loadPlugins([builtinPluginsDir]);
   const keyring = parseMasterKeys(generateMasterKeyLine());
   const instances: Instance[] = [];

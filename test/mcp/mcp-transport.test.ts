@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FhirPeer, JOHNNIE_ID, startFhirPeer } from "../peers/fhir-server.ts";
 import { connectClient, ok, type ServedGateway, serveGateway, text } from "./_harness.ts";
+import { initializeMessage, mcpHeaders } from "./instances-world.ts";
 
 // The /mcp endpoint over a real socket: DNS-rebinding guard, body limit, sessions and their
 // idle cleanup, and the byte budget of answers.
@@ -9,20 +10,8 @@ let peer: FhirPeer;
 let gw: ServedGateway;
 let clock = Date.now();
 
-const initialize = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
-const headers = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
+const initialize = initializeMessage;
+const headers = mcpHeaders;
 
 beforeAll(async () => {
   peer = await startFhirPeer();
