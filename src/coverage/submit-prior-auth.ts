@@ -96,7 +96,12 @@ export async function submitPriorAuth(
   deps: CoverageDeps,
   input: SubmitInput,
 ): Promise<SubmitResult> {
-  const { platform, services, base, reader, now } = openStep(deps, input, "pas");
+  const { platform, services, base, reader, now } = openStep(
+    deps,
+    input,
+    "pas",
+    !input.validateOnly,
+  );
   const { built, warnings } = await gatherParts(input, reader, now);
   const claimIdentifier = built.claim.identifier![0]!.value!;
   const entries = (built.bundle.entry ?? []).map((e) =>
