@@ -22,6 +22,8 @@ import { mcpRoutes } from "./mcp/routes.ts";
 import { createAppMetrics } from "./metrics/mount.ts";
 import { authRoutes } from "./rest/auth-routes.ts";
 import { createErrorHandler } from "./rest/errors.ts";
+import { docsRoutes } from "./rest/docs-routes.ts";
+import { pageRoutes } from "./pages/routes.ts";
 import { callerMiddleware } from "./rest/caller.ts";
 import { coverageRoutes, jwksRoute } from "./rest/coverage-routes.ts";
 import { fhirRoutes } from "./rest/fhir-routes.ts";
@@ -190,6 +192,29 @@ export function createApp(deps: AppDeps): BuiltApp {
   });
   app.use("/api/*", resolveCaller);
   app.use("/auth/*", resolveCaller);
+  // Web pages (src/pages/): home, platform directory, platform pages, my connections.
+  for (const path of ["/", "/platforms", "/platforms/*", "/connections", "/connections/*"]) {
+    app.use(path, resolveCaller);
+  }
+  app.route(
+    "/",
+    pageRoutes({
+      gateway,
+      publicUrl: config.publicUrl,
+      logins: Boolean(smart && cookies),
+      log: deps.log,
+      health: async () => {
+        const store = await storePing?.();
+        return {
+          ...healthInfo(),
+          status: store && !store.ok ? "unavailable" : "ok",
+          ...(store ? { storeStatus: store.ok ? "up" : "down" } : {}),
+        };
+      },
+    }),
+  );
+  // OpenAPI 3.1 at /openapi.json and its reference page at /docs (src/rest/docs-routes.ts).
+  app.route("/", docsRoutes({ publicUrl: config.publicUrl }));
   app.route("/api/platforms", platformRoutes(gateway.platforms));
   if (smart && cookies) {
     app.route(
