@@ -1,8 +1,10 @@
 /**
- * The CLI's contact with the process: arguments, terminal, output, exit. `node:process`
- * exists under Deno and Node alike, so this file serves both runtimes.
+ * The CLI's contact with the process: arguments, terminal, output, exit, child scripts. Like
+ * scripts/_cli.ts for the scripts, this entry point keeps it in one file; `node:process`
+ * exists under Deno and Node alike, so the file serves both runtimes.
  */
 import process from "node:process";
+import { runtimeName } from "../runtime/detect.ts";
 
 /** `argv` as commander expects it: [runtime, script, ...arguments]. */
 export function processArgv(): string[] {
@@ -46,7 +48,7 @@ export async function runScript(
   onLine: (line: string, stream: "stdout" | "stderr") => void,
 ): Promise<number> {
   const { spawn } = await import("node:child_process");
-  const isDeno = "Deno" in globalThis;
+  const isDeno = runtimeName === "deno";
   const argv = isDeno
     ? ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", script, ...args]
     : [...process.execArgv, script, ...args];

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { runtimeName } from "../../runtime/detect.ts";
 import { setEnv } from "../_io.ts";
 import { positiveInt } from "../_options.ts";
 import { CliError, exitCodes } from "../exit-codes.ts";
@@ -22,7 +23,7 @@ export function serveCommand(program: Command): void {
     .option("--port <port>", "gateway port", "8787")
     .action(async (opts: { port: string }) => {
       const port = positiveInt(opts.port, "--port");
-      if ("Deno" in globalThis) {
+      if (runtimeName === "deno") {
         throw new CliError(
           exitCodes.unavailable,
           "The demo's FHIR engine runs under Node: use `npm run demo` or `npx tsx src/cli.ts demo`.",
