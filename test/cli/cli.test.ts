@@ -158,6 +158,18 @@ describe("fhir-gateway", { timeout: 180_000 }, () => {
     expect(run.stderr).toContain('FHIR_GATEWAY_PORT="eighty"');
   });
 
+  it("runs as the package bin: npx fhir-gateway", async () => {
+    const child = spawn("npx", ["--no-install", "fhir-gateway", "--version"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += String(d)));
+    const code = await new Promise((r) => child.once("close", r));
+    expect(code).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it("lists and shows platforms as JSON, never a credential value", async () => {
     const secret = "cli-test-client-secret-value";
     const env = {
