@@ -42,6 +42,8 @@ export interface BenchReport {
   settings: Record<string, unknown>;
   rows: Row[];
   memory: Partial<Record<"deno" | "node", Memory>>;
+  /** Upstream connections after the read runs: held open, and closed during them. */
+  upstreamConnections?: Partial<Record<"deno" | "node", { open: number; closed: number }>>;
   goals: Goal[];
 }
 

@@ -37,6 +37,7 @@ import {
   type Target,
 } from "./report.ts";
 import { rssOf, sampleRss } from "./rss.ts";
+import { establishedTo, timeWaitTo } from "./sockets.ts";
 import { runWrk } from "./wrk.ts";
 
 const env = process.env;
@@ -78,7 +79,9 @@ export async function runBench(root: string): Promise<BenchReport> {
     const gateways = new Map<Runtime, GatewayChild & { cookie: string }>();
     const memory: BenchReport["memory"] = {};
     for (const [i, rt] of runtimes.entries()) {
-      const g = await startGateway(root, rt, gwPorts[i]!, platformsDir);
+      // BENCH_STORE=memory|kv|redis picks the gateway's store (default: its own default, kv).
+      const store = env.BENCH_STORE ? { FHIR_GATEWAY_STORE: env.BENCH_STORE } : undefined;
+      const g = await startGateway(root, rt, gwPorts[i]!, platformsDir, { env: store });
       stops.push(async () => {
         await g.stop();
         await rm(`${root}/data/bench-${rt}-${gwPorts[i]}`, { recursive: true, force: true });
@@ -108,6 +111,7 @@ export async function runBench(root: string): Promise<BenchReport> {
       })),
     ];
     const rows: Row[] = [];
+    const upstreamConnections: Partial<Record<Runtime, { open: number; closed: number }>> = {};
     for (const spec of specs) {
       const bytes = spec.entries === 0
         ? sizes["Patient/p1"]!
@@ -123,7 +127,16 @@ export async function runBench(root: string): Promise<BenchReport> {
         const url = `${bases[t]}/${spec.path}`;
         const g = gateways.get(t as Runtime);
         const sampler = g && spec.entries === 5000 ? sampleRss(g.pid) : undefined;
+        const closedBefore = timeWaitTo(upPort!);
         row.cells[t] = await measure(url, spec.n);
+        if (g && spec.entries === 0) {
+          // Keep-alive: what the gateway holds open to the upstream after the read runs, and
+          // how many upstream connections were closed during them (TIME-WAIT).
+          upstreamConnections[t as Runtime] = {
+            open: establishedTo(g.pid, upPort!),
+            closed: timeWaitTo(upPort!) - closedBefore,
+          };
+        }
         if (sampler) memory[t as Runtime]!.bundlePeakRssMb = sampler.stop() / (1 << 20);
       }
       rows.push(row);
@@ -152,16 +165,23 @@ export async function runBench(root: string): Promise<BenchReport> {
         wrk: `wrk -t1 -c${connections} -d${seconds}s`,
         sequential: "one request at a time over one kept-alive connection; p50 of n after warm-up",
         nginx: "one worker each (upstream, proxy); proxy keep-alive to upstream, sub_filter",
-        gateway: "src/main.ts, default store, rate limits off, log level warn",
+        gateway: `src/main.ts, store ${env.BENCH_STORE ?? "default (kv)"}, rate limits off, ` +
+          "log level warn, audit lines on stdout (default)",
         cpus: (await import("node:os")).cpus().length,
         loadavg: (await import("node:os")).loadavg().map((l) => Number(l.toFixed(2))),
         seconds: Math.round((Date.now() - started) / 1000),
       },
       rows,
       memory,
+      upstreamConnections,
       goals,
     };
     console.log(`\n${formatTable(rows)}\n\n${formatMemory(memory)}\n\n${formatGoals(goals)}`);
+    for (const [rt, c] of Object.entries(upstreamConnections)) {
+      console.log(
+        `${rt}: after the read runs ${c.open} upstream connections open, ${c.closed} closed`,
+      );
+    }
     console.log(
       `\n${report.settings.wrk}; load average ${report.settings.loadavg}; ${report.settings.seconds} s`,
     );
