@@ -159,11 +159,11 @@ export async function checkPriorAuth(deps: CoverageDeps, input: CheckInput): Pro
       context.draftOrders = bundleOf([order]);
       if (hook === "order-select") context.selections = [orderRef];
     }
-    const filled = await fillPrefetch(
-      service.prefetch ?? {},
-      context,
-      reader,
-      input.orderRef ? [] : [order],
+    // The EHR reads of the prefetch count against the same bound as the payer's answer.
+    const filled = await within(
+      fillPrefetch(service.prefetch ?? {}, context, reader, input.orderRef ? [] : [order]),
+      left(),
+      `The EHR "${reader.platform}" did not fill the hook's prefetch within ${deps.crdTimeoutMs} ms.`,
     );
     const { body } = await callPayer(deps, {
       url: `${base}/cds-services/${encodeURIComponent(service.id)}`,
@@ -196,6 +196,19 @@ export async function checkPriorAuth(deps: CoverageDeps, input: CheckInput): Pro
       return result({ service: service?.id, why: err.message });
     }
     throw err;
+  }
+}
+
+/** `work`, or an upstream_timeout after `ms` (the work goes on; its answer is dropped). */
+async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayError("upstream_timeout", message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serveGateway } from "../mcp/_harness.ts";
-import { unusedPortUrl } from "../peers/fhir-server.ts";
+import { startStaticPeer, unusedPortUrl } from "../peers/fhir-server.ts";
 import { JOHNNIE_ID, post, PRACTITIONER_ID, useCoverageWorld } from "./_world.ts";
 
 // The payer is test/peers/payer-server.ts (spec-following); these are the ways it can fail.
@@ -29,6 +29,35 @@ describe("coverage bad paths", () => {
     } finally {
       world().payer.release();
       world().payer.trust(`${world().gateway.url}/.well-known/jwks.json`);
+    }
+  });
+
+  it("answers indeterminate when the EHR's prefetch reads outlast the same bound", async () => {
+    // The EHR answers through a proxy that never answers Practitioner searches (the prefetch's
+    // `practitioners` key); the bound is injected.
+    const ehrBase = world().ehr.baseUrl;
+    const proxy = await startStaticPeer((request) => {
+      const url = new URL(request.url);
+      if (url.pathname.endsWith("/Practitioner")) return new Promise<Response>(() => {});
+      return fetch(`${ehrBase}${url.pathname.replace(/^\/fhir\/R4/, "")}${url.search}`, {
+        headers: { accept: "application/fhir+json" },
+      });
+    });
+    try {
+      const slow = await world().gatewayWith({
+        FHIR_GATEWAY_CRD_TIMEOUT_MS: "1500",
+        FHIR_GATEWAY_PLATFORM_EHR_FHIR_BASE_URL: `${proxy.url}/fhir/R4`,
+      });
+      world().payer.trust(`${slow.url}/.well-known/jwks.json`);
+      const before = world().payer.hookCalls.length;
+      const { status, body } = await post(slow, "/api/coverage/test-payer/check_prior_auth", args);
+      expect(status).toBe(200);
+      expect(body.decision).toBe("indeterminate");
+      expect(body.why).toContain("within");
+      expect(world().payer.hookCalls.length).toBe(before);
+    } finally {
+      world().payer.trust(`${world().gateway.url}/.well-known/jwks.json`);
+      await proxy.close();
     }
   });
 

@@ -17,6 +17,7 @@ export interface JwtCheck {
  */
 export function createJwtVerifier(options: { jwksUrl: () => string; issuer: string }) {
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  let jwksFor = "";
   const seen = new Set<string>();
   const checks: JwtCheck[] = [];
   async function verify(request: Request): Promise<JwtCheck> {
@@ -30,7 +31,10 @@ export function createJwtVerifier(options: { jwksUrl: () => string; issuer: stri
     };
     if (!token) return fail("no bearer JWT");
     try {
-      jwks ??= createRemoteJWKSet(new URL(options.jwksUrl()));
+      if (!jwks || jwksFor !== options.jwksUrl()) {
+        jwksFor = options.jwksUrl();
+        jwks = createRemoteJWKSet(new URL(jwksFor));
+      }
       const { payload, protectedHeader } = await jwtVerify(token, jwks, {
         issuer: options.issuer,
         audience: url,
