@@ -1,6 +1,7 @@
 import type { Vault } from "../store/types.ts";
 import { newSecret, sha256Url } from "./_crypto.ts";
-import { type ClientRecord, type ClientRegistry, matchesRedirect } from "./clients.ts";
+import type { ClientRecord, ClientRegistry } from "./clients.ts";
+import { matchesRedirect } from "./redirect-uris.ts";
 import { OAuthError } from "./oauth-error.ts";
 import { grantScopes } from "./scopes.ts";
 import type { TokenService } from "./tokens.ts";

@@ -3,6 +3,7 @@ import type { Logger } from "../log.ts";
 import type { Vault } from "../store/types.ts";
 import { newSecret, sha256Url, timingSafeEqual } from "./_crypto.ts";
 import { OAuthError } from "./oauth-error.ts";
+import { isAcceptableRedirect } from "./redirect-uris.ts";
 import { fetchJsonDocument, refuseUrl } from "./safe-fetch.ts";
 import type { PreRegisteredClient } from "./settings.ts";
 
@@ -44,18 +45,6 @@ export interface ClientRegistry {
 
 const dynamicSeconds = 90 * 86_400;
 const documentCacheMs = 10 * 60_000;
-const refusedSchemes = new Set([
-  "javascript:",
-  "data:",
-  "file:",
-  "vbscript:",
-  "blob:",
-  "about:",
-  "ws:",
-  "wss:",
-  "ftp:",
-]);
-
 const metadataSchema = z.object({
   redirect_uris: z.array(z.string().max(2000)).min(1).max(10),
   client_name: z.string().max(100).optional(),
@@ -64,39 +53,6 @@ const metadataSchema = z.object({
   grant_types: z.array(z.string()).max(10).optional(),
   response_types: z.array(z.string()).max(10).optional(),
 });
-
-/** True when `uri` may be a redirect target: https, http on loopback, or an app's own scheme. */
-export function isAcceptableRedirect(uri: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return false;
-  }
-  if (url.hash || refusedSchemes.has(url.protocol)) return false;
-  if (url.protocol === "http:") return isLoopback(url.hostname);
-  return url.protocol === "https:" || /^[a-z][a-z0-9+.-]*:$/.test(url.protocol);
-}
-
-/**
- * True when `given` is one of the client's redirect URIs: exact, except that a loopback http
- * redirect may use any port (native apps pick a free port; RFC 8252 section 7.3).
- */
-export function matchesRedirect(client: ClientRecord, given: string): boolean {
-  if (client.redirect_uris.includes(given)) return true;
-  let url: URL;
-  try {
-    url = new URL(given);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== "http:" || !isLoopback(url.hostname)) return false;
-  return client.redirect_uris.some((r) => {
-    const reg = new URL(r);
-    return reg.protocol === "http:" && reg.hostname === url.hostname &&
-      reg.pathname === url.pathname && reg.search === url.search;
-  });
-}
 
 /** Builds the registry. Registrations and fetched documents are sealed in the vault. */
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
@@ -232,8 +188,4 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
       }
     },
   };
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
 }

@@ -13,7 +13,7 @@ import { readScope, writeScope } from "./scopes.ts";
 import type { AuthMode } from "./settings.ts";
 
 /** MCP tools that change data: a read-only caller needs step-up (`fhir.write`) for them. */
-export const writingTools: ReadonlySet<string> = new Set([
+const writingTools: ReadonlySet<string> = new Set([
   "create",
   "update",
   "patch",

@@ -2,7 +2,7 @@ import { fromBase64Url, randomBytes, toBase64Url, utf8 } from "../store/_bytes.t
 import { timingSafeEqual } from "./_crypto.ts";
 
 /** Iterations of new hashes (OWASP's figure for PBKDF2-HMAC-SHA256). */
-export const defaultIterations = 600_000;
+const defaultIterations = 600_000;
 const minIterations = 10_000;
 const maxIterations = 10_000_000;
 

@@ -1,3 +1,5 @@
+import { isLoopbackHost } from "./_loopback.ts";
+
 /** Limits of a fetch the gateway makes on a client's say-so (a Client ID Metadata Document). */
 export interface SafeFetchOptions {
   fetch: typeof fetch;
@@ -79,11 +81,6 @@ export async function readTextCapped(
     offset += c.length;
   }
   return new TextDecoder().decode(all);
-}
-
-function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host.endsWith(".localhost") || /^127\./.test(host) ||
-    host === "[::1]";
 }
 
 function isPrivateHost(host: string): boolean {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackHost } from "./_loopback.ts";
 
 /** How the gateway treats callers without a gateway token or API key. */
 export type AuthMode = "open" | "protected";
@@ -71,10 +72,8 @@ const accountPattern =
   /^([A-Za-z0-9._@-]{1,64}):(pbkdf2-sha256\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+)$/;
 
 /** True for http(s) URLs on localhost, 127.0.0.0/8 or [::1]. */
-export function isLoopbackUrl(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) ||
-    host === "[::1]";
+function isLoopbackUrl(url: string): boolean {
+  return isLoopbackHost(new URL(url).hostname);
 }
 
 /**
