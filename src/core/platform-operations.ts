@@ -18,6 +18,8 @@ export interface PlatformFilter {
   limit?: number;
   /** How many tenants to answer for `q` (default 25). */
   tenantLimit?: number;
+  /** Only tenants in this US state (code or name). */
+  state?: string;
 }
 
 /** The catalog as callers see it: allowlisted views only. */
@@ -32,6 +34,7 @@ export interface PlatformOperations {
     platformRef: string,
     q: string,
     limit: number,
+    filter?: { state?: string },
   ): { platform: string; total: number; tenants: Record<string, unknown>[] };
 }
 
@@ -44,9 +47,9 @@ export function createPlatformOperations(
     list(filter = {}) {
       const all = catalog.list({ type: filter.type, status: filter.status, q: filter.q });
       const tenants = filter.q
-        ? catalog.searchTenants(filter.q, filter.tenantLimit ?? 25).map(({ platform, tenant }) =>
-          toTenantView(platform, tenant)
-        )
+        ? catalog.searchTenants(filter.q, filter.tenantLimit ?? 25, undefined, {
+          state: filter.state,
+        }).map((m) => toTenantView(m.platform, m.tenant, m))
         : undefined;
       return {
         count: all.length,
@@ -58,13 +61,13 @@ export function createPlatformOperations(
       const p = catalog.get(platformRef);
       return toPlatformDetail(p, deps.baseFor(p));
     },
-    tenants(platformRef, q, limit) {
+    tenants(platformRef, q, limit, tenantFilter = {}) {
       const p = catalog.get(platformRef);
       return {
         platform: p.id,
         total: p.tenants?.length ?? 0,
-        tenants: catalog.searchTenants(q, limit, p.id).map(({ platform, tenant }) =>
-          toTenantView(platform, tenant)
+        tenants: catalog.searchTenants(q, limit, p.id, tenantFilter).map((m) =>
+          toTenantView(m.platform, m.tenant, m)
         ),
       };
     },

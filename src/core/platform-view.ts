@@ -1,5 +1,6 @@
 import { type Platform, requiresAuth } from "../catalog/platform.ts";
 import type { Tenant } from "../catalog/schema.ts";
+import type { TenantMatch } from "../catalog/tenant-search.ts";
 
 /** A platform in one line's worth of fields: what listings show. */
 export interface PlatformCard {
@@ -71,8 +72,15 @@ export function toPlatformDetail(p: Platform, gatewayBase: string): PlatformDeta
   };
 }
 
-/** What anyone may see of a tenant, with the reference to route to it. */
-export function toTenantView(p: Platform, t: Tenant): Record<string, unknown> {
+/**
+ * What anyone may see of a tenant, with the reference to route to it; for a search hit, the
+ * alias that matched and the same organization on a platform of the other audience.
+ */
+export function toTenantView(
+  p: Platform,
+  t: Tenant,
+  match?: Pick<TenantMatch, "matched" | "twins">,
+): Record<string, unknown> {
   return {
     ref: `${p.id}:${t.id}`,
     platform: p.id,
@@ -85,5 +93,8 @@ export function toTenantView(p: Platform, t: Tenant): Record<string, unknown> {
     ...(t.website ? { website: t.website } : {}),
     ...(t.portal_url ? { portal_url: t.portal_url } : {}),
     fhir_base_url: t.fhir_base_url,
+    ...(t.bases ? { bases: { ...t.bases } } : {}),
+    ...(match?.matched ? { matched: match.matched } : {}),
+    ...(match?.twins?.length ? { also: match.twins.map((twin) => `${twin.id}:${t.id}`) } : {}),
   };
 }

@@ -16,13 +16,16 @@ export function platformRoutes(platforms: PlatformOperations): Hono {
       type: query.type,
       status: query.status,
       q: query.q?.trim() || undefined,
+      state: query.state,
       tenantLimit: query.limit ?? 25,
     }));
   });
   app.get("/:id", (c) => c.json(platforms.detail(c.req.param("id"))));
   app.get("/:id/tenants", (c) => {
     const query = queryOf(c, tenantListQuery);
-    const found = platforms.tenants(c.req.param("id"), query.q ?? "", query.limit ?? 100);
+    const found = platforms.tenants(c.req.param("id"), query.q ?? "", query.limit ?? 100, {
+      state: query.state,
+    });
     return c.json({ ...found, count: found.tenants.length });
   });
   return app;

@@ -14,12 +14,14 @@ export const platformListQuery = z.strictObject({
   type: z.enum(platformTypes).optional().describe("Only platforms of this type."),
   status: z.enum(platformStatuses).optional().describe("Only platforms in this status."),
   q: z.string().max(200).optional().describe("Text in names, aliases, payer ids, tenants."),
+  state: z.string().max(30).optional().describe('Only tenants in this US state ("MA").'),
   limit: limit(500),
 });
 
 /** `GET /api/platforms/{id}/tenants` */
 export const tenantListQuery = z.looseObject({
   q: z.string().max(200).optional().describe("Text in the organization's name, city, state."),
+  state: z.string().max(30).optional().describe('Only organizations in this US state ("MA").'),
   limit: limit(500),
 });
 

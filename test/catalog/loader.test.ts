@@ -183,6 +183,6 @@ describe("scripts/validate-platforms.ts", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^ok: 68 platforms/);
+    expect(run.stdout).toMatch(/^ok: 71 platforms/);
   });
 });

@@ -15,13 +15,13 @@ const catalog = createCatalog(platforms);
 describe("the shipped catalog", () => {
   it("loads every file in platforms/ and holds at least 64 platforms", () => {
     expect(platforms.length).toBeGreaterThanOrEqual(64);
-    expect(platforms.length).toBe(67); // 66 from the facts plus local
+    expect(platforms.length).toBe(70); // 66 from the facts, local, greenway, modmed, cerner-patient
   });
 
-  it("has the types of the facts (34 payers, 20 EHRs, 9 sandboxes, 2 government, 1 lab) plus local", () => {
+  it("has the types of the facts (34 payers, 23 EHRs with the tenant directories, 9 sandboxes, 2 government, 1 lab) plus local", () => {
     const count = (t: string) => platforms.filter((p) => p.type === t && p.id !== "local").length;
     expect([count("payer"), count("ehr"), count("sandbox"), count("government"), count("lab")])
-      .toEqual([34, 20, 9, 2, 1]);
+      .toEqual([34, 23, 9, 2, 1]);
     expect(catalog.find("local")?.type).toBe("sandbox");
   });
 
@@ -90,6 +90,6 @@ describe("the shipped catalog", () => {
     const run = await runScript("validate-platforms.ts", [], { FHIR_GATEWAY_PLATFORMS_DIR: "" });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^ok: 67 platforms/);
+    expect(run.stdout).toMatch(/^ok: 70 platforms/);
   });
 });
