@@ -140,6 +140,12 @@ describe("two people signed in through the operator's OpenID provider", () => {
     const other = await mcpAs(key);
     expect((await other.callTool(readPatient) as CallToolResult).isError).toBeFalsy();
 
+    // A gateway credential is never passed upstream: the platform sees its own token only.
+    const upstream = world.fhir.requests.map((r) => String(r.headers.authorization ?? ""));
+    expect(upstream.length).toBeGreaterThan(0);
+    expect(upstream.some((a) => a.includes(alice.token) || a.includes(key) || a.includes("fgw_")))
+      .toBe(false);
+
     // The connector pair (ChatGPT's search/fetch shapes) over the person's logins.
     const found =
       (await first.callTool({ name: "search_records", arguments: { query: "Hermiston" } }))
