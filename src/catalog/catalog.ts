@@ -100,14 +100,15 @@ export function createCatalog(platforms: Platform[]): Catalog {
         throw new GatewayError(
           "unknown_platform",
           `"${lacking.name}" publishes no ${audience}-facing FHIR base.`,
-          { hint: "Use it on a platform of its other audience (find_organization names it)." },
+          { hint: "Use it on a platform of the other audience.", next: "list_platforms" },
         );
       }
-      const tenantHint = ref.includes(":")
-        ? " For a tenant, use <platform>:<tenant id> as listed by GET /api/platforms/<platform>/tenants."
-        : "";
+      // The faces name where platforms and tenants are listed (next: list_platforms).
+      const tenantOf = ref.includes(":") ? byName.get(ref.split(":")[0]!.toLowerCase()) : undefined;
       throw new GatewayError("unknown_platform", `Unknown platform "${ref.slice(0, 80)}".`, {
-        hint: `List platforms with GET /api/platforms or the list_platforms tool.${tenantHint}`,
+        next: "list_platforms",
+        // A tenant ref of a known platform: the faces point at that platform's tenant list.
+        details: tenantOf ? { platform: `${tenantOf.id}:` } : {},
       });
     },
     list(query = {}) {

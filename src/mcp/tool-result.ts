@@ -60,7 +60,8 @@ export function nextStep(err: GatewayError): string | undefined {
     case "wait_for_login":
       return `The user has not finished logging in: call wait_for_auth${on}.`;
     case "list_platforms":
-      return "Call list_platforms to find the platform_id (a tenant is <platform>:<tenant id>).";
+      return "Call list_platforms (or find_organization for a hospital or practice) to find the " +
+        "platform_id; a tenant is <platform>:<tenant id>.";
     case "configure_platform":
       return err.details.setting
         ? `The gateway operator must set ${err.details.setting}; try another platform meanwhile.`

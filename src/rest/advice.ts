@@ -12,7 +12,11 @@ export function restAdvice(err: GatewayError): string | undefined {
     case "wait_for_login":
       return `Wait for the login with GET ${p ? `/auth/${p}/wait` : "/auth/{platform}/wait"}.`;
     case "list_platforms":
-      return "List platforms with GET /api/platforms (a tenant is <platform>:<tenant id>).";
+      if (p?.endsWith(":")) {
+        return `Find the organization with GET /api/platforms/${p.slice(0, -1)}/tenants?q=...`;
+      }
+      return "List platforms with GET /api/platforms; a tenant is <platform>:<tenant id>, " +
+        "listed by GET /api/platforms/{platform}/tenants?q=.";
     case "configure_platform":
       return err.details.setting ? `The operator must set ${err.details.setting}.` : undefined;
     case "check_capabilities":

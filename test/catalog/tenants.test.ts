@@ -88,7 +88,7 @@ describe("a tenant imported from a SMART User-access Brands Bundle", () => {
   it("answers 404 for a tenant that is not in the index", async () => {
     const res = await t.app.request("/api/fhir/epic:no-such-clinic/Patient");
     expect(res.status).toBe(404);
-    expect(JSON.stringify(await json(res))).toContain("/api/platforms/<platform>/tenants");
+    expect(JSON.stringify(await json(res))).toContain("GET /api/platforms/epic/tenants?q=");
   });
 });
 
