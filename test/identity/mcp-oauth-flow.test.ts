@@ -174,4 +174,19 @@ describe("MCP authorization with the SDK client", () => {
     expect(provider.saved?.refresh_token).not.toBe(before.refresh_token);
     expect((await client.listTools()).tools.length).toBeGreaterThan(5);
   });
+
+  it("a client whose registration is gone gets invalid_client and registers again", async () => {
+    const provider = new MemoryOAuthProvider(redirect, "forgotten agent");
+    const browser = world.browser();
+    // Closed first: an open session's stream would start its own sign-in alongside.
+    await (await connectAs(provider, browser, alice)).close();
+    const first = provider.client!.client_id;
+    // The registration ends (expired, or the store was reset) and so do the tokens.
+    await world.vault.delete(`identity:client:${first}`);
+    world.advance(3601_000);
+    const client = await connectAs(provider, browser); // signed in already in this browser
+    expect(provider.client?.client_id).toMatch(/^fgwc_/);
+    expect(provider.client?.client_id).not.toBe(first);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(5);
+  });
 });
