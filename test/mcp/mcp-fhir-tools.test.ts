@@ -39,20 +39,28 @@ describe("MCP discovery", () => {
   it("lists every tool with schemas and annotations, the resources and the prompts", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      "check_prior_auth",
       "count",
       "create",
       "delete",
       "execute_operation",
+      "fetch",
+      "find_organization",
       "get_auth_status",
       "get_capabilities",
       "get_next_page",
+      "get_policy_rules",
+      "get_questionnaire_package",
       "history",
+      "inquire_prior_auth",
       "list_platforms",
       "patch",
       "read",
       "revoke_auth",
       "search",
+      "search_records",
       "start_auth",
+      "submit_prior_auth",
       "update",
       "wait_for_auth",
     ]);
