@@ -16,9 +16,12 @@ import { writeTools } from "./tools/write-tools.ts";
 
 const instructions = [
   "A FHIR gateway: one set of tools for many EHRs, payers and sandboxes.",
-  "Start with list_platforms to find a platform_id. Platforms with auth_required need a login:",
-  "call start_auth, show the user the authorization_url and user_code, then wait_for_auth.",
+  "Start with list_platforms to find a platform_id (find_organization for a hospital or",
+  "practice by name). Platforms with auth_required need a login: call start_auth, show the",
+  "user the authorization_url and user_code, then wait_for_auth.",
   "search answers summaries and a next_cursor; read gives a whole resource.",
+  "Prior authorization: check_prior_auth, get_questionnaire_package, submit_prior_auth, in",
+  "that order (the prior_authorization prompt walks them).",
 ].join(" ");
 
 /** Builds the MCP server of one session: every tool, resource and prompt over the core. */
