@@ -82,7 +82,9 @@ export async function startGateway(
   const output: string[] = [];
   const child: ChildProcess = spawn(cmd, args, {
     cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdout (one audit line per FHIR call) goes to /dev/null, as to a log collector that
+    // keeps up; a pipe read by this process would throttle the gateway when it falls behind.
+    stdio: ["ignore", process.env.BENCH_GATEWAY_STDOUT === "pipe" ? "pipe" : "ignore", "pipe"],
     env: {
       ...process.env,
       FHIR_GATEWAY_HOST: "127.0.0.1",
@@ -103,7 +105,7 @@ export async function startGateway(
     output.push(String(d));
     if (output.length > 50) output.splice(0, output.length - 50);
   };
-  child.stdout!.on("data", keep);
+  child.stdout?.on("data", keep);
   child.stderr!.on("data", keep);
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   await waitForPort(port, () => {

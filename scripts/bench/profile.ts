@@ -49,7 +49,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const g = await startGateway(root, runtime as Runtime, gwPort, platforms, {
     runtimeFlags: flags,
   });
-  const url = `${g.url}/api/fhir/${openPlatform}/${path}`;
+  const url = path.startsWith("/")
+    ? `${g.url}${path}`
+    : `${g.url}/api/fhir/${openPlatform}/${path}`;
   const w = await runWrk(url, { seconds: Number(secs), connections: 10 });
   console.log(`${runtime} ${path}: ${w.requestsPerSecond} req/s (${w.non2xx} non-2xx)`);
   await g.stop();
