@@ -23,6 +23,8 @@ h2{font-size:1.3rem;margin:1.75rem 0 .5rem}
 h3{font-size:1.05rem;margin:1.25rem 0 .25rem}
 .lead{font-size:1.1rem;max-width:48rem}
 .card{background:#fff;border:1px solid #d0d5dc;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}
+.card>h2:first-child,.card>h3:first-child{margin-top:0}
+tbody th{background:none;font-weight:normal}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem}
 code{background:#eef1f4;padding:0 .25rem;border-radius:3px;overflow-wrap:anywhere}
 pre{background:#1b1f24;color:#f3f4f6;padding:.75rem 1rem;border-radius:6px;overflow-x:auto;margin:.25rem 0}

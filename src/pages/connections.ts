@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import type { AuthStatus } from "../auth/types.ts";
 import { type Html, layout } from "./layout.ts";
-import { stateText } from "./platform.ts";
+import { readableTime, stateText } from "./platform.ts";
 
 /** `GET /connections`: this browser's platform logins, each with a revoke button. */
 export function connectionsPage(o: { available: boolean; logins: AuthStatus[] }): Html {
@@ -35,7 +35,7 @@ export function connectionsPage(o: { available: boolean; logins: AuthStatus[] })
                   : ""}</th>
                 <td data-state="${s.state}">${stateText(s)}</td>
                 <td>${s.expires_at
-                  ? html`<time datetime="${s.expires_at}">${s.expires_at}</time>`
+                  ? html`<time datetime="${s.expires_at}">${readableTime(s.expires_at)}</time>`
                   : "—"}</td>
                 <td>${s.scopes?.length ? s.scopes.join(" ") : "—"}</td>
                 <td>

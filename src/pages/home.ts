@@ -43,7 +43,7 @@ export function clientHowTos(mcpUrl: string): ClientHowTo[] {
     {
       id: "claude-code",
       name: "Claude Code",
-      steps: "Run this once in a terminal; `/mcp` in Claude Code then shows the gateway's tools.",
+      steps: "Run this once in a terminal; /mcp in Claude Code then shows the gateway's tools.",
       snippet: `claude mcp add --transport http fhir-gateway ${mcpUrl}`,
       snippetLabel: "Command",
     },

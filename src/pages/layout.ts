@@ -12,9 +12,14 @@ export const pageContentSecurityPolicy = "default-src 'none'; style-src 'self'; 
   "script-src 'self'; img-src 'self'; connect-src 'none'; form-action 'self'; " +
   "base-uri 'none'; frame-ancestors 'none'";
 
-/** Headers of a page; the edge adds nosniff, no-store, no-referrer and DENY framing. */
+/**
+ * Headers of a page; the edge adds nosniff and DENY framing. The Referer stays same-origin
+ * (never sent to other sites), so Chromium sends the page's real Origin with its form posts
+ * (under no-referrer it sends `Origin: null`, which the same-origin check refuses).
+ */
 export function pageHeaders(csp = pageContentSecurityPolicy): Record<string, string> {
   return {
+    "referrer-policy": "same-origin",
     "content-type": "text/html; charset=utf-8",
     "content-security-policy": csp,
     "cache-control": "no-store",

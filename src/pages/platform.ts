@@ -9,6 +9,12 @@ export function settingsNamed(reason: string | undefined): string[] {
   return [...new Set(reason?.match(/\bFHIR_GATEWAY_[A-Z0-9_]+\b/g) ?? [])];
 }
 
+/** "2026-11-28T22:41:08.248Z" as "22:41 UTC on 2026-11-28"; anything else as it is. */
+export function readableTime(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[2]} UTC on ${m[1]}` : iso;
+}
+
 /** How a login state reads. */
 export function stateText(s: AuthStatus): string {
   if (s.state === "active") return "Logged in";
@@ -35,7 +41,7 @@ function loginSection(p: PlatformDetail, login: LoginView): Html {
   }${
     active && s?.expires_at
       ? html`
-        · access until <time datetime="${s.expires_at}">${s.expires_at}</time>
+        · access until <time datetime="${s.expires_at}">${readableTime(s.expires_at)}</time>
       `
       : ""
   }</p>

@@ -734,10 +734,24 @@ const components = {
   },
 };
 
+/** The order of the reference: the API first, the pages last. */
+const tagOrder = [
+  "Platforms",
+  "FHIR",
+  "Logins",
+  "Coverage",
+  "MCP",
+  "Identity",
+  "Operations",
+  "Docs",
+  "Pages",
+];
+
 /** The OpenAPI 3.1 document of the gateway at `publicUrl`. */
 export function openApiDocument(publicUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, object>> = {};
-  for (const r of routes) (paths[r.path] ??= {})[r.method] = operation(r);
+  const ordered = [...routes].sort((a, b) => tagOrder.indexOf(a.tag) - tagOrder.indexOf(b.tag));
+  for (const r of ordered) (paths[r.path] ??= {})[r.method] = operation(r);
   return {
     openapi: "3.1.0",
     info: {
@@ -748,7 +762,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
     servers: [{ url: publicUrl }],
-    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    tags: tagOrder.map((name) => ({ name })),
     paths,
     components,
   };

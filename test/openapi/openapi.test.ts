@@ -54,7 +54,7 @@ function undocumented(document: Doc): string[] {
 describe("/openapi.json", () => {
   it("is a valid OpenAPI 3.1 document (@seriousme/openapi-schema-validator)", async () => {
     expect(doc.openapi).toBe("3.1.0");
-    const result = await new Validator().validate(doc as unknown as object);
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
   });
