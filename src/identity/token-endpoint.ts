@@ -59,32 +59,27 @@ export async function tokenRequest(
     throw new OAuthError("invalid_target", "The resource is not this gateway.");
   }
   if (grantType === "authorization_code") {
-    const code = await deps.tokens.takeCode(form.get("code") ?? "");
-    const invalid = new OAuthError(
-      "invalid_grant",
-      "The code is not valid (unknown, used or expired).",
-    );
-    if (!code || code.clientId !== client.client_id) throw invalid;
-    const redirectUri = form.get("redirect_uri");
-    if (redirectUri !== null && redirectUri !== code.redirectUri) throw invalid;
-    const verifier = form.get("code_verifier") ?? "";
-    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
-      throw new OAuthError("invalid_grant", "code_verifier is missing or malformed.");
-    }
-    const challenge = toBase64Url(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(verifier))),
-    );
-    if (!timingSafeEqual(challenge, code.codeChallenge)) {
-      throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge.");
-    }
-    if (resourceParam !== null && toResource(resourceParam, deps.resources) !== code.resource) {
-      throw new OAuthError("invalid_target", "The resource differs from the authorized one.");
-    }
-    return await deps.tokens.issue({
-      person: code.person,
-      clientId: client.client_id,
-      scope: code.scope,
-      resource: code.resource,
+    return await deps.tokens.redeemCode(form.get("code") ?? "", async (code) => {
+      const invalid = new OAuthError(
+        "invalid_grant",
+        "The code is not valid (unknown, used or expired).",
+      );
+      if (code.clientId !== client.client_id) throw invalid;
+      const redirectUri = form.get("redirect_uri");
+      if (redirectUri !== null && redirectUri !== code.redirectUri) throw invalid;
+      const verifier = form.get("code_verifier") ?? "";
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
+        throw new OAuthError("invalid_grant", "code_verifier is missing or malformed.");
+      }
+      const challenge = toBase64Url(
+        new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(verifier))),
+      );
+      if (!timingSafeEqual(challenge, code.codeChallenge)) {
+        throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge.");
+      }
+      if (resourceParam !== null && toResource(resourceParam, deps.resources) !== code.resource) {
+        throw new OAuthError("invalid_target", "The resource differs from the authorized one.");
+      }
     });
   }
   if (grantType === "refresh_token") {

@@ -58,6 +58,8 @@ export interface TokenOptions {
 }
 
 const codeSeconds = 60;
+/** How long a used code is remembered, so presenting it again revokes what it produced. */
+const usedCodeMs = 10 * 60_000;
 /**
  * How long a rotated refresh token may still be exchanged: a client whose concurrent
  * requests all saw the access token expire refreshes more than once with the same token.
@@ -68,10 +70,12 @@ const prefixes = { code: "fgw_code_", access: "fgw_at_", refresh: "fgw_rt_" } as
 /** Authorization codes, access tokens and rotating refresh tokens, sealed in the vault. */
 export interface TokenService {
   issueCode(record: Omit<CodeRecord, "exp">): Promise<string>;
-  /** Uses up a code; undefined when unknown, used or expired. */
-  takeCode(code: string): Promise<CodeRecord | undefined>;
-  /** A new grant (after a code) and its first token pair. */
-  issue(grant: GrantRecord): Promise<TokenSet>;
+  /**
+   * Exchanges a code for a new grant and its first token pair. `check` validates the code
+   * (client, redirect, PKCE) and throws to refuse; the code is used up either way. A code
+   * presented again revokes the grant it produced (RFC 6749 section 4.1.2).
+   */
+  redeemCode(code: string, check: (record: CodeRecord) => Promise<void>): Promise<TokenSet>;
   /**
    * Rotates a refresh token of `clientId`. Exchanging a rotated one again within 30 s (a
    * client's concurrent refreshes) mints another pair; later, it revokes the grant (RFC 9700
@@ -117,12 +121,25 @@ export function createTokenService(options: TokenOptions): TokenService {
       });
       return code;
     },
-    async takeCode(code) {
-      if (!code.startsWith(prefixes.code) || code.length > 100) return undefined;
+    async redeemCode(code, check) {
+      const invalid = () =>
+        new OAuthError("invalid_grant", "The code is not valid (unknown, used or expired).");
+      if (!code.startsWith(prefixes.code) || code.length > 100) throw invalid();
+      const usedKey = await key("code-used", code);
       const record = await vault.take<CodeRecord>(await key("code", code));
-      return record && record.exp > now() ? record : undefined;
+      if (!record) {
+        const used = await vault.get<{ grantId?: string }>(usedKey);
+        if (used?.grantId) await vault.delete(grantKey(used.grantId));
+        throw invalid();
+      }
+      await vault.put(usedKey, {}, { ttlMs: usedCodeMs });
+      if (record.exp <= now()) throw invalid();
+      await check(record);
+      const grantId = newSecret("g");
+      await vault.put(usedKey, { grantId }, { ttlMs: usedCodeMs });
+      const { person, clientId, scope, resource } = record;
+      return await mint(grantId, { person, clientId, scope, resource });
     },
-    issue: (grant) => mint(newSecret("g"), grant),
     async refresh(refreshToken, clientId, resource) {
       const invalid = () => new OAuthError("invalid_grant", "The refresh token is not valid.");
       if (!refreshToken.startsWith(prefixes.refresh) || refreshToken.length > 100) throw invalid();

@@ -165,6 +165,35 @@ describe("gateway tokens", () => {
     expect(await status(await mcpPost(b.body.access_token))).toBe(200);
   });
 
+  it("a code presented a second time is refused and revokes the tokens it gave", async () => {
+    const redirectUri = "http://127.0.0.1:1/cb";
+    const clientId = await registerClient(world, redirectUri);
+    const { verifier, challenge } = await pkce();
+    const back = await approveInBrowser(
+      world,
+      world.browser(),
+      authorizeUrl(world, {
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        code_challenge: challenge,
+      }),
+      alice,
+    );
+    const form = {
+      grant_type: "authorization_code",
+      client_id: clientId,
+      code: back.searchParams.get("code")!,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    };
+    const first = await tokenCall(world, form);
+    expect(first.status).toBe(200);
+    expect(await status(await mcpPost(first.body.access_token))).toBe(200);
+    const again = await tokenCall(world, form);
+    expect(again.body.error).toBe("invalid_grant");
+    expect(await status(await mcpPost(first.body.access_token))).toBe(401);
+  });
+
   it("a refresh token of another client is refused", async () => {
     const { tokens } = await signInTokens(world, alice);
     const otherClient = await registerClient(world, "http://127.0.0.1:1/other");
