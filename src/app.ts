@@ -232,12 +232,12 @@ export function createApp(deps: AppDeps): BuiltApp {
     gateway,
     config,
     log: deps.log,
-    auth: smart,
     sessions,
     vault: deps.vault,
     clientAddress: (c) => edge.clientAddress(c).address,
     ownerOf: identity ? identity.ownerOf(cookies?.ownerOf) : cookies?.ownerOf,
-    now: deps.now,
+    resolvers: [...(identity ? [identity.resolver] : []), ...(deps.resolvers ?? [])],
+    audit,
   });
   app.route("/mcp", mcp.routes);
   deps.mount?.(app, gateway);

@@ -1,10 +1,12 @@
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
-import type { AuthService, SessionService } from "../auth/types.ts";
+import type { AuditLog } from "../audit/audit-log.ts";
+import type { SessionService } from "../auth/types.ts";
 import type { Config } from "../config.ts";
-import { createCapabilityCache } from "../core/capabilities.ts";
+import { type CallerResolver, resolveCaller } from "../core/caller.ts";
 import type { Gateway } from "../core/gateway.ts";
+import { GatewayError } from "../errors.ts";
 import { createClientAddress } from "../http/client-address.ts";
 import type { Logger } from "../log.ts";
 import { generateMasterKeyLine, parseMasterKeys } from "../store/master-keys.ts";
@@ -38,7 +40,6 @@ export interface McpDeps {
     | "mcpMaxConcurrentPerClient"
   >;
   log: Logger;
-  auth?: AuthService;
   sessions?: SessionService;
   /**
    * The vault every instance shares: it signs session ids and holds their idle and ended
@@ -52,7 +53,18 @@ export interface McpDeps {
   ownerOf?: (c: Context) => Promise<string | undefined>;
   /** The client address limits are counted by; default: the socket's peer (no proxy trusted). */
   clientAddress?: (c: Context) => string;
-  now?: () => number;
+  /**
+   * Who the request names besides its session (gateway tokens, API keys), tried per request
+   * in order; the first match is the tools' caller. A present but bad credential is refused.
+   */
+  resolvers?: readonly CallerResolver[];
+  /** Refusals (foreign origin, limits) are recorded here. */
+  audit?: AuditLog;
+  /**
+   * Clock of MCP sessions (their ids, idle time and limits), in epoch milliseconds. Not the
+   * app's clock: tests move that by hours to expire platform tokens, within one MCP session.
+   */
+  clock?: () => number;
 }
 
 const cancelChannel = "mcp-cancel";
@@ -68,7 +80,7 @@ const sessionGone = "Session not found: it ended or was closed when idle; initia
  */
 export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegistry } {
   const { config, log } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.clock ?? Date.now;
   const guard = createOriginGuard({
     publicUrl: config.publicUrl,
     allowedHosts: config.mcpAllowedHosts,
@@ -93,8 +105,6 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     build: createMcpServer,
     base: {
       gateway: deps.gateway,
-      capabilities: createCapabilityCache(deps.gateway, { now: deps.now }),
-      auth: deps.auth,
       sessions: deps.sessions,
       log,
       maxResponseBytes: config.mcpMaxResponseBytes,
@@ -111,15 +121,32 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       if (m) void registry.cancel(m.sid, m.requestId);
     }).catch((err) => log.warn("mcp cancel channel unavailable", { error: String(err) }));
 
-  const refuse = (r: Refusal, address: string) => {
+  const refuse = (r: Refusal, address: string, bucket: string) => {
     log.warn("mcp request refused by a limit", { status: r.status, client: address });
+    deps.audit?.record({
+      action: "refusal",
+      reason: "rate_limited",
+      bucket,
+      route: "/mcp",
+      client: address,
+    });
     return rpcError(r.status, -32000, r.message, { "retry-after": String(r.retryAfterSeconds) });
   };
 
   const serve = async (c: Context, body: unknown, claims: SessionClaims, address: string) => {
+    let caller;
+    try {
+      caller = deps.resolvers?.length ? await resolveCaller(c.req.raw, deps.resolvers) : undefined;
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      return rpcError(err.status === 401 ? 401 : 403, -32000, err.message);
+    }
     const slot = limits.acquire(address);
-    if ("status" in slot) return refuse(slot, address);
-    const lease = pool.take({ session: claimsSessionRef(claims, deps.sessions !== undefined) });
+    if ("status" in slot) return refuse(slot, address, "mcp-requests");
+    const session = claimsSessionRef(claims, deps.sessions !== undefined);
+    const lease = pool.take(
+      caller && caller.kind !== "anonymous" ? { session, caller } : { session },
+    );
     return await serveOne({
       request: c.req.raw,
       body,
@@ -139,6 +166,12 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     const refused = guard(request);
     if (refused) {
       log.warn("mcp request refused", { reason: refused });
+      deps.audit?.record({
+        action: "refusal",
+        reason: "bad_origin",
+        route: "/mcp",
+        client: addressOf(c),
+      });
       return rpcError(403, -32000, `${refused} See FHIR_GATEWAY_MCP_ALLOWED_HOSTS / _ORIGINS.`);
     }
     void listen();
@@ -189,7 +222,7 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     }
     if (request.method === "POST" && isInitializeRequest(body)) {
       const full = limits.admitSession(address);
-      if (full) return refuse(full, address);
+      if (full) return refuse(full, address, "mcp-sessions");
       const { token, claims } = await tokens.issue(await deps.ownerOf?.(c));
       const response = await serve(c, body, claims, address);
       if (response.ok) {

@@ -88,7 +88,7 @@ export function createFindings(): Findings {
   return {
     add(route, problems, example) {
       for (const p of problems) {
-        const key = `${route} ${p.replace(/\d{2,}/g, "N").slice(-120)}`;
+        const key = `${route} ${p.replace(/\s+/g, " ").replace(/\d{2,}/g, "N").slice(-120)}`;
         const hit = found.get(key);
         if (hit) hit.count++;
         else found.set(key, { count: 1, example: JSON.stringify(example).slice(0, 1500) });

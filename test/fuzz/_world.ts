@@ -61,6 +61,8 @@ export async function startFuzzWorld(): Promise<FuzzWorld> {
     FHIR_GATEWAY_LOG_LEVEL: "debug",
     FHIR_GATEWAY_PLATFORM_SMART_TEST_CLIENT_ID: "gateway-test",
     FHIR_GATEWAY_AUDIT_STDOUT: "false",
+    // Open mode (per-session logins), as a local gateway runs; identity has its own tests.
+    FHIR_GATEWAY_AUTH_MODE: "open",
     // Thousands of requests from one address in seconds: the rate limits have their own tests.
     FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "10000000",
     FHIR_GATEWAY_RATE_LIMIT_SESSION: "10000000",

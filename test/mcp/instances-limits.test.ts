@@ -1,4 +1,7 @@
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log.ts";
+import { mcpRoutes } from "../../src/mcp/routes.ts";
 import { generateMasterKeyLine, parseMasterKeys } from "../../src/store/master-keys.ts";
 import { createMemoryStore } from "../../src/store/memory-store.ts";
 import { createVault } from "../../src/store/vault.ts";
@@ -36,17 +39,20 @@ async function build(env: Record<string, string>) {
     await gate;
     return await fetch(input, init);
   };
-  const { app } = await makeTestApp({
+  const { gateway, config } = await makeTestApp({
     platforms: [{ id: "medplum", fhir_base_url: peer.baseUrl }],
-    env: {
-      FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS: "600",
-      // The edge's per-address rate limit is another layer; these tests are about the MCP bounds.
-      FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "1000000",
-      FHIR_GATEWAY_RATE_LIMIT_SESSION: "1000000",
-      ...env,
-    },
-    deps: { vault, now: () => clock, fetch: held },
+    env: { FHIR_GATEWAY_MCP_SESSION_IDLE_SECONDS: "600", ...env },
+    deps: { vault, fetch: held },
   });
+  // The MCP endpoint alone, on its own clock (the edge's rate limits have their own tests).
+  const { routes } = mcpRoutes({
+    gateway,
+    config,
+    log: createLogger("silent"),
+    vault,
+    clock: () => clock,
+  });
+  const app = new Hono().route("/mcp", routes);
   const post = async (address: string, body: unknown, extra: Record<string, string> = {}) =>
     await app.request(
       "/mcp",

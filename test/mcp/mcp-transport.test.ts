@@ -4,11 +4,10 @@ import { type FhirPeer, JOHNNIE_ID, startFhirPeer } from "../peers/fhir-server.t
 import { connectClient, ok, type ServedGateway, serveGateway, text } from "./_harness.ts";
 import { initializeMessage, mcpHeaders } from "./instances-world.ts";
 
-// The /mcp endpoint over a real socket: DNS-rebinding guard, body limit, sessions and their
-// idle cleanup, and the byte budget of answers.
+// The /mcp endpoint over a real socket: DNS-rebinding guard, body limit, sessions (their idle
+// close is in instances-limits.test.ts, on the MCP clock), and the byte budget of answers.
 let peer: FhirPeer;
 let gw: ServedGateway;
-let clock = Date.now();
 
 const initialize = initializeMessage;
 const headers = mcpHeaders;
@@ -22,7 +21,6 @@ beforeAll(async () => {
       FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES: "20000",
       FHIR_GATEWAY_SESSION_IDLE_SECONDS: "600",
     },
-    now: () => clock,
   });
 });
 afterAll(async () => {
@@ -166,22 +164,6 @@ describe("request limits and sessions", () => {
       expect(r.status).toBe(200);
       expect(await r.json()).toMatchObject({ id: 9, error: { code: -32602 } });
     }
-  });
-
-  it("closes a session after the idle time", async () => {
-    const init = await post(initialize);
-    const id = init.headers.get("mcp-session-id")!;
-    await init.body?.cancel();
-    const session = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
-    await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).body
-      ?.cancel();
-    const used = await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, session);
-    expect(used.status).toBe(200);
-    await used.body?.cancel();
-    clock += 601_000;
-    const idle = await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, session);
-    expect(idle.status).toBe(404);
-    await idle.body?.cancel();
   });
 });
 
