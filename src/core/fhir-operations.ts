@@ -2,77 +2,24 @@ import type { Bundle, CapabilityStatement, Resource } from "@medplum/fhirtypes";
 import type { Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
 import type { FhirBody, FhirInteraction } from "../fhir/interaction.ts";
+import type {
+  CreateInput,
+  DeleteInput,
+  HistoryQuery,
+  OnPlatform,
+  OperationInput,
+  PatchInput,
+  ReadQuery,
+  ResourceInput,
+  SearchQuery,
+  UpdateInput,
+} from "./fhir-inputs.ts";
 import type { Caller } from "./caller.ts";
 import { listsPatientEverything } from "./capabilities.ts";
 import { fromCursor } from "./cursor.ts";
 import { gatherEverything } from "./everything.ts";
 import type { Exchange, ExchangeOptions } from "./exchange.ts";
 import { type FhirResult, parsedResult } from "./fhir-result.ts";
-
-/** A resource as a parsed object or a body as it arrived (text, bytes, stream). */
-export type ResourceInput = Resource | FhirBody;
-/** Where an operation runs: a platform reference (`id`, alias, or `id:tenant`). */
-export interface OnPlatform {
-  platform: string;
-}
-export interface SearchQuery extends OnPlatform {
-  /** Resource type; absent for a search across all types. */
-  type?: string;
-  params?: URLSearchParams;
-  /** `[type]/[id]/[type]` compartment search. */
-  compartment?: { type: string; id: string };
-  /** POST `_search`; `form` is the caller's form body, read after the login check. */
-  via?: "get" | "post";
-  form?: FhirBody;
-}
-export interface ReadQuery extends OnPlatform {
-  type: string;
-  id: string;
-  /** A version from history (vread). */
-  versionId?: string;
-}
-export interface HistoryQuery extends OnPlatform {
-  type?: string;
-  id?: string;
-  params?: URLSearchParams;
-}
-export interface CreateInput extends OnPlatform {
-  type: string;
-  resource: ResourceInput;
-  /** Conditional create: search criteria that must match nothing. */
-  ifNoneExist?: string;
-}
-export interface UpdateInput extends OnPlatform {
-  type: string;
-  /** Absent for a conditional update by `params`. */
-  id?: string;
-  params?: URLSearchParams;
-  resource: ResourceInput;
-  /** Only if the current version is this version id. */
-  ifMatch?: string;
-}
-export interface PatchInput extends OnPlatform {
-  type: string;
-  id?: string;
-  params?: URLSearchParams;
-  /** JSON Patch operations, a FHIRPath Patch Parameters resource, or a body as it arrived. */
-  patch: unknown[] | Resource | FhirBody;
-  ifMatch?: string;
-}
-export interface DeleteInput extends OnPlatform {
-  type: string;
-  id?: string;
-  params?: URLSearchParams;
-}
-export interface OperationInput extends OnPlatform {
-  /** `$everything`, `$validate`, ... */
-  name: string;
-  type?: string;
-  id?: string;
-  params?: URLSearchParams;
-  /** POSTed when given (a Parameters resource or a resource); GET otherwise. */
-  input?: ResourceInput;
-}
 
 /** The FHIR operations of the core; REST, MCP, the CLI and pages all call these. */
 export interface FhirOperations {
