@@ -7,7 +7,7 @@ import type { directoryQuery } from "./schemas.ts";
 
 type DirectoryQuery = z.output<typeof directoryQuery>;
 
-const typeNames: Record<string, string> = {
+export const typeNames: Record<string, string> = {
   ehr: "EHR",
   payer: "Payer",
   sandbox: "Sandbox",

@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import type { AuthStatus } from "../auth/types.ts";
 import type { PlatformDetail } from "../core/platform-view.ts";
-import { statusBadge } from "./directory.ts";
+import { statusBadge, typeNames } from "./directory.ts";
 import { type Html, layout } from "./layout.ts";
 
 /** The settings a status_reason names (FHIR_GATEWAY_... variables), once each. */
@@ -51,7 +51,7 @@ ${
 <button type="submit" class="danger" id="logout">Log out of ${p.name}</button></form>`
       : p.status === "active"
       ? html`<p><a class="button" id="login" href="${loginHref}">Log in to ${p.name}</a></p>`
-      : html`<p>Logging in becomes possible once the platform is active (see below).</p>`
+      : html`<p>Logging in becomes possible once the platform is active (see What it needs).</p>`
   }`;
 }
 
@@ -74,7 +74,7 @@ export function platformPage(p: PlatformDetail, login: LoginView): Html {
       <dl class="facts">
     <dt>Id</dt><dd><code>${p.id}</code></dd>
     <dt>Status</dt><dd id="platform-status">${statusBadge(p.status)}</dd>
-    <dt>Type</dt><dd>${p.type}</dd>
+    <dt>Type</dt><dd>${typeNames[p.type] ?? p.type}</dd>
     ${p.fhir_version
       ? html`
         <dt>FHIR version</dt>
