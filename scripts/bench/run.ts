@@ -134,7 +134,7 @@ export async function runBench(root: string): Promise<BenchReport> {
           // how many upstream connections were closed during them (TIME-WAIT).
           upstreamConnections[t as Runtime] = {
             open: establishedTo(g.pid, upPort!),
-            closed: timeWaitTo(upPort!) - closedBefore,
+            closed: Math.max(0, timeWaitTo(upPort!) - closedBefore),
           };
         }
         if (sampler) memory[t as Runtime]!.bundlePeakRssMb = sampler.stop() / (1 << 20);
