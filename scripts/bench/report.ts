@@ -92,7 +92,9 @@ export function formatMemory(memory: BenchReport["memory"]): string {
   return Object.entries(memory).map(([rt, m]) =>
     `${rt}: idle RSS ${m!.idleRssMb.toFixed(0)} MB; ${m!.streamMb} MB streamed through: +${
       m!.streamGrowthMb.toFixed(1)
-    } MB RSS; 5,000-entry Bundles at 10 concurrent: peak RSS ${m!.bundlePeakRssMb.toFixed(0)} MB`
+    } MB RSS; 5,000-entry Bundles at 10 concurrent: peak RSS ${
+      m!.bundlePeakRssMb.toFixed(0)
+    } MB (+${(m!.bundlePeakRssMb - m!.idleRssMb).toFixed(0)} MB over idle)`
   ).join("\n");
 }
 
