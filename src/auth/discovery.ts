@@ -95,12 +95,13 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     const addOauth = `oauth.authorize_url and oauth.token_url to ${platform.source}`;
     if (!requiresAuth(platform)) {
       // No oauth block: the gateway calls this platform without a login (e.g. `local`).
+      // A request that does not apply, not an outage: 400, and the faces need no next step.
       throw new GatewayError(
-        "platform_unavailable",
+        "bad_request",
         `The platform "${platform.key}" needs no login: it is reached without authorization.`,
         {
-          hint: `Call its FHIR API directly (GET /api/fhir/${platform.key}/..., or the search ` +
-            `and read tools). To log in to it anyway, add ${addOauth}.`,
+          hint: `Call its FHIR API directly. To log in to it anyway, add ${addOauth}.`,
+          details: { platform: platform.key },
         },
       );
     }

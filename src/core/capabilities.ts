@@ -102,8 +102,3 @@ export function listsPatientEverything(statement: unknown): boolean {
   const patient = list(rest.resource).find((r) => r.type === "Patient");
   return list(patient?.operation).some(isEverything) || list(rest.operation).some(isEverything);
 }
-
-/** @deprecated The core caches CapabilityStatements (gateway.capabilities); kept for routes.ts. */
-export function createCapabilityCache(_gateway: unknown, _options?: unknown): unknown {
-  return undefined;
-}

@@ -1,6 +1,7 @@
 import type { Bundle, CapabilityStatement, Resource } from "@medplum/fhirtypes";
 import type { Platform } from "../catalog/platform.ts";
 import { GatewayError } from "../errors.ts";
+import { assertId } from "../fhir/validate.ts";
 import type { FhirBody, FhirInteraction } from "../fhir/interaction.ts";
 import type {
   CreateInput,
@@ -131,6 +132,7 @@ export function createFhirOperations(deps: FhirOperationsDeps): FhirOperations {
       return asResource(await exchange(caller, resolve(w.platform), i, { ...o, headers }));
     },
     async update(caller, w, o) {
+      if (w.ifMatch !== undefined) assertId(w.ifMatch, "version id");
       const headers = withHeader(o?.headers, "if-match", w.ifMatch && `W/"${w.ifMatch}"`);
       const i: FhirInteraction = {
         kind: "update",
@@ -142,6 +144,7 @@ export function createFhirOperations(deps: FhirOperationsDeps): FhirOperations {
       return asResource(await exchange(caller, resolve(w.platform), i, { ...o, headers }));
     },
     async patch(caller, w, o) {
+      if (w.ifMatch !== undefined) assertId(w.ifMatch, "version id");
       const headers = withHeader(o?.headers, "if-match", w.ifMatch && `W/"${w.ifMatch}"`);
       const json = Array.isArray(w.patch);
       const i: FhirInteraction = {

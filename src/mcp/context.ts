@@ -19,10 +19,6 @@ export interface McpContext {
    * it wins over the MCP session's gateway session.
    */
   caller?: Caller;
-  /** @deprecated Ignored: the core caches capabilities and runs logins. */
-  capabilities?: unknown;
-  /** @deprecated Ignored. */
-  auth?: unknown;
 }
 
 /** The gateway session of one MCP session, created when a login first needs it. */

@@ -171,6 +171,20 @@ describe("update and count", () => {
     expect(sent.headers["if-match"]).toBe('W/"3"');
   });
 
+  // Found by the MCP fuzz suite: a non-Latin-1 version ("\ufeff") made the If-Match header
+  // throw, and the tool answered "failed unexpectedly".
+  it("refuses a version precondition that is not a FHIR id, before any header is built", async () => {
+    for (const ifMatch of ["\ufeff", '1"', "a b"]) {
+      await expect(t.gateway.update(anonymousCaller, {
+        platform: "p",
+        type: "Patient",
+        id: "p1",
+        resource: { resourceType: "Patient" },
+        ifMatch,
+      })).rejects.toMatchObject({ code: "invalid_id", status: 400 });
+    }
+  });
+
   it("says the platform reported no total instead of answering a number it did not give", async () => {
     await expect(t.gateway.count(anonymousCaller, { platform: "p", type: "Patient" }))
       .rejects.toMatchObject({ code: "upstream_error", next: "search_instead" });

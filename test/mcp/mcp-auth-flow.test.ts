@@ -53,7 +53,8 @@ describe("agent login workflow", () => {
     const started = ok<
       { authorization_url: string; user_code: string; auth_handle: string; next_step: string }
     >(startResult);
-    expect(started.auth_handle).toMatch(/^h1\./);
+    // A JWS (header.payload.signature) naming its master key, so rotation keeps it valid.
+    expect(started.auth_handle).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     // The agent gets the gateway's confirm page and a code to show, not the platform's URL.
     expect(started.authorization_url).toMatch(
       new RegExp(`^${world.gateway}/auth/confirm/[A-Za-z0-9_-]{43}$`),
