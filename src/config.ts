@@ -46,6 +46,7 @@ const envSchema = z.object({
   FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
   FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
   FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  FHIR_GATEWAY_MCP_TOOLSET: z.enum(["fhir", "connector"]).default("fhir"),
   FHIR_GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   FHIR_GATEWAY_CORS_ORIGINS: csv.pipe(z.array(origin)).optional(),
   FHIR_GATEWAY_TRUSTED_PROXIES: csv.pipe(z.array(ipRange)).optional(),
@@ -90,6 +91,11 @@ export interface Config {
   mcpMaxResponseBytes: number;
   /** Largest JSON-RPC request body the MCP endpoint reads. */
   mcpMaxRequestBytes: number;
+  /**
+   * "connector": the connector tools take the names ChatGPT looks for (`search`, `fetch`)
+   * and the FHIR search is `search_resources`; "fhir" (default): `search` is the FHIR search.
+   */
+  mcpToolset: "fhir" | "connector";
   /** Largest REST request body (413 beyond), FHIR_GATEWAY_MAX_BODY_BYTES. */
   maxBodyBytes: number;
   /** Origins whose pages may call the gateway cross-origin (CORS); none by default. */
@@ -190,6 +196,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
     mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,
     mcpMaxRequestBytes: e.FHIR_GATEWAY_MCP_MAX_REQUEST_BYTES,
+    mcpToolset: e.FHIR_GATEWAY_MCP_TOOLSET,
     maxBodyBytes: e.FHIR_GATEWAY_MAX_BODY_BYTES,
     corsOrigins: (e.FHIR_GATEWAY_CORS_ORIGINS ?? []).map((o) => o.replace(/\/+$/, "")),
     trustedProxies: e.FHIR_GATEWAY_TRUSTED_PROXIES ?? [],

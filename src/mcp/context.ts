@@ -12,6 +12,8 @@ export interface McpContext {
   log: Logger;
   /** Byte budget of one tool answer. */
   maxResponseBytes: number;
+  /** Which names the search tools take (see FHIR_GATEWAY_MCP_TOOLSET); default "fhir". */
+  toolset?: "fhir" | "connector";
   /** The gateway session this MCP session is tied to. */
   session: GatewaySessionRef;
   /**

@@ -32,6 +32,7 @@ export interface McpDeps {
     | "mcpAllowedHosts"
     | "mcpAllowedOrigins"
     | "mcpMaxResponseBytes"
+    | "mcpToolset"
     | "mcpMaxRequestBytes"
     | "mcpSessionIdleSeconds"
     | "mcpMaxSessions"
@@ -108,6 +109,7 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       sessions: deps.sessions,
       log,
       maxResponseBytes: config.mcpMaxResponseBytes,
+      toolset: config.mcpToolset,
     },
   });
   const peer = createClientAddress();

@@ -6,7 +6,7 @@ import { registerTools } from "./define-tool.ts";
 import { registerPrompts } from "./prompts.ts";
 import { registerResources } from "./resources.ts";
 import { authTools } from "./tools/auth-tools.ts";
-import { connectorTools } from "./tools/connector-tools.ts";
+import { connectorSearchName, connectorTools } from "./tools/connector-tools.ts";
 import { coverageTools } from "./tools/coverage-tools.ts";
 import { organizationTools } from "./tools/organization-tools.ts";
 import { platformTools } from "./tools/platform-tools.ts";
@@ -30,17 +30,37 @@ export function createMcpServer(ctx: McpContext): McpServer {
     { name: "fhir-gateway", title: "FHIR Gateway", version },
     { capabilities: { logging: {} }, instructions },
   );
-  registerTools(server, ctx, [
-    ...platformTools(ctx),
-    ...organizationTools(ctx),
-    ...searchTools(ctx),
-    ...readTools(ctx),
-    ...writeTools(ctx),
-    ...authTools(ctx),
-    ...coverageTools(ctx),
-    ...connectorTools(ctx),
-  ]);
+  registerTools(
+    server,
+    ctx,
+    named(ctx.toolset ?? "fhir", [
+      ...platformTools(ctx),
+      ...organizationTools(ctx),
+      ...searchTools(ctx),
+      ...readTools(ctx),
+      ...writeTools(ctx),
+      ...authTools(ctx),
+      ...coverageTools(ctx),
+      ...connectorTools(ctx),
+    ]),
+  );
   registerResources(server, ctx);
   registerPrompts(server);
   return server;
+}
+
+/**
+ * ChatGPT's connectors and deep research look for tools named exactly `search` and `fetch`:
+ * the "connector" toolset gives the connector search that name and calls the FHIR search
+ * `search_resources`.
+ */
+function named<T extends { name: string }>(toolset: "fhir" | "connector", tools: T[]): T[] {
+  if (toolset === "fhir") return tools;
+  return tools.map((t) =>
+    t.name === "search"
+      ? { ...t, name: "search_resources" }
+      : t.name === connectorSearchName
+      ? { ...t, name: "search" }
+      : t
+  );
 }

@@ -75,3 +75,24 @@ describe("MCP arguments", () => {
     expect(text(result)).not.toContain("/auth/");
   });
 });
+
+describe("FHIR_GATEWAY_MCP_TOOLSET=connector", () => {
+  it("names the connector tools search and fetch, and the FHIR search search_resources", async () => {
+    const served = await serveGateway({
+      platforms: [{ id: "p", fhir_base_url: `${peer.url}/fhir` }],
+      env: { FHIR_GATEWAY_MCP_TOOLSET: "connector" },
+    });
+    const { client: other } = await connectClient(served.url);
+    try {
+      const { tools } = await other.listTools();
+      const byName = new Map(tools.map((t) => [t.name, t]));
+      expect(Object.keys(byName.get("search")!.inputSchema.properties ?? {})).toEqual(["query"]);
+      expect(byName.has("fetch")).toBe(true);
+      expect(byName.get("search_resources")!.inputSchema.required).toContain("resource_type");
+      expect(byName.has("search_records")).toBe(false);
+    } finally {
+      await other.close();
+      await served.close();
+    }
+  });
+});
