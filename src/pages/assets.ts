@@ -18,6 +18,8 @@ a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,su
 .banner a{color:#fff}
 .banner a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}
 main{padding-top:1.5rem;padding-bottom:2rem;outline:none}
+main p,main dd,main li{overflow-wrap:anywhere}
+td,th{overflow-wrap:normal}
 h1{font-size:1.8rem;margin:.25rem 0 1rem}
 h2{font-size:1.3rem;margin:1.75rem 0 .5rem}
 h3{font-size:1.05rem;margin:1.25rem 0 .25rem}
@@ -41,8 +43,9 @@ form.filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end;backgroun
 form.filters div{display:flex;flex-direction:column;gap:.25rem}
 label{font-weight:600}
 input,select{font:inherit;padding:.35rem .5rem;border:1px solid #6b7480;border-radius:4px;background:#fff;color:#1b1f24}
-input[type=search]{min-width:16rem}
+input[type=search]{min-width:min(16rem,100%)}
 table{border-collapse:collapse;width:100%;background:#fff}
+.table-wrap{overflow-x:auto}
 th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid #d0d5dc;vertical-align:top}
 th{background:#eef1f4}
 caption{text-align:left;font-weight:600;padding:.5rem 0}

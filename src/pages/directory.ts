@@ -71,32 +71,34 @@ export function directoryPage(o: {
       : ` of ${o.total}`}</p>
     ${o.platforms.length
       ? html`
-        <table id="platforms">
-          <caption class="visually-hidden">Platforms matching the filters</caption>
-          <thead>
-            <tr>
-              <th scope="col">Platform</th>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Login</th>
-              <th scope="col">Organizations</th>
-            </tr>
-          </thead>
-          <tbody>${o.platforms.map((p) =>
-            html`
-              <tr data-platform="${p.id}">
-                <th scope="row"><a href="/platforms/${encodeURIComponent(p.id)}">${p
-                  .name}</a><br><code>${p.id}</code></th>
-                <td>${typeNames[p.type] ?? p.type}</td>
-                <td>${statusBadge(p.status)}</td>
-                <td>${p.auth_required
-                  ? (p.credentials_configured ? "SMART login" : "SMART login (needs a client id)")
-                  : "None needed"}</td>
-                <td>${p.tenant_count ?? "—"}</td>
+        <div class="table-wrap">
+          <table id="platforms">
+            <caption class="visually-hidden">Platforms matching the filters</caption>
+            <thead>
+              <tr>
+                <th scope="col">Platform</th>
+                <th scope="col">Type</th>
+                <th scope="col">Status</th>
+                <th scope="col">Login</th>
+                <th scope="col">Organizations</th>
               </tr>
-            `
-          )}</tbody>
-        </table>
+            </thead>
+            <tbody>${o.platforms.map((p) =>
+              html`
+                <tr data-platform="${p.id}">
+                  <th scope="row"><a href="/platforms/${encodeURIComponent(p.id)}">${p
+                    .name}</a><br><code>${p.id}</code></th>
+                  <td>${typeNames[p.type] ?? p.type}</td>
+                  <td>${statusBadge(p.status)}</td>
+                  <td>${p.auth_required
+                    ? (p.credentials_configured ? "SMART login" : "SMART login (needs a client id)")
+                    : "None needed"}</td>
+                  <td>${p.tenant_count ?? "—"}</td>
+                </tr>
+              `
+            )}</tbody>
+          </table>
+        </div>
       `
       : html`<p>No platform matches. <a href="/platforms">Show all platforms</a>.</p>`}
     ${o.tenants?.length

@@ -72,6 +72,16 @@ describe("pages in Chromium", () => {
     // The copy script (served by the gateway) runs under the CSP: the buttons are shown.
     await expect.poll(() => page.locator("button[data-copy]").first().isVisible()).toBe(true);
     await accessible(page, "home");
+    // The keyboard reaches the skip link first; the Copy button copies the snippet.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await browser.grantPermissions(["clipboard-read", "clipboard-write"], { origin: catalog.url });
+    const copy = page.locator('button[data-copy="snippet-claude-code"]');
+    await copy.click();
+    await expect.poll(() => copy.textContent()).toBe("Copied");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      `claude mcp add --transport http fhir-gateway ${catalog.url}/mcp`,
+    );
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Platforms" })
       .click();
@@ -132,6 +142,20 @@ describe("pages in Chromium", () => {
     await accessible(page, "directory-empty");
     expect(seen.csp).toEqual([]);
     expect(seen.foreign).toEqual([]);
+  }, 60_000);
+
+  it("fits a phone screen: no page-wide horizontal scroll, still accessible", async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ["/", "/platforms", "/platforms/athena", "/connections"]) {
+      await open(page, `${catalog.url}${path}`);
+      const fits = await page.evaluate(() =>
+        document.documentElement.scrollWidth <= window.innerWidth
+      );
+      expect(fits, path).toBe(true);
+    }
+    await page.goto(`${catalog.url}/platforms`);
+    await accessible(page, "directory-phone");
   }, 60_000);
 
   it("platform page: status, what it needs (the settings named), capabilities", async () => {
