@@ -20,10 +20,27 @@ const assets: Record<string, string> = {
   "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
 };
 
+/**
+ * Overrides of Swagger UI's colours that fail WCAG AA contrast (found by axe-core), and a
+ * name for its unlabelled server select.
+ */
+const docsCss =
+  `.swagger-ui .info .title small,.swagger-ui .info .title small pre{background:#4f5661}
+.swagger-ui .info .title small.version-stamp,.swagger-ui .info .title small.version-stamp pre{background:#3f6600}
+.swagger-ui .info a,.swagger-ui .info .url,.swagger-ui .info .link{color:#1d5fae}
+.swagger-ui .opblock.opblock-get .opblock-summary-method{background:#1d5fae}
+.swagger-ui .opblock.opblock-post .opblock-summary-method{background:#17704a}
+.swagger-ui .opblock.opblock-put .opblock-summary-method{background:#8a4b00}
+.swagger-ui .opblock.opblock-patch .opblock-summary-method{background:#116657}
+.swagger-ui .opblock.opblock-delete .opblock-summary-method{background:#b42318}
+.swagger-ui .json-schema-2020-12-expand-deep-button{color:#4f5661}
+`;
+
 /** Starts Swagger UI on /openapi.json (no validator badge: it would call swagger.io). */
 const initJs = `window.addEventListener("load",function(){window.ui=SwaggerUIBundle({
-url:"/openapi.json",dom_id:"#swagger-ui",validatorUrl:null,deepLinking:true,
-presets:[SwaggerUIBundle.presets.apis],layout:"BaseLayout",tryItOutEnabled:false});});
+url:"/openapi.json",dom_id:"#swagger-ui",validatorUrl:null,deepLinking:false,
+presets:[SwaggerUIBundle.presets.apis],layout:"BaseLayout",tryItOutEnabled:false,
+onComplete:function(){var s=document.getElementById("servers");if(s)s.setAttribute("aria-label","Server");}});});
 `;
 
 /**
@@ -51,10 +68,11 @@ export function docsRoutes(o: { publicUrl: string }): Hono {
           <meta name="viewport" content="width=device-width, initial-scale=1">
           <title>API reference · FHIR Gateway</title>
           <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+          <link rel="stylesheet" href="/docs/assets/docs.css">
         </head>
         <body>
           <main id="swagger-ui" aria-label="API reference"><noscript><p>The reference needs JavaScript;
-      <a href="/openapi.json">the OpenAPI document</a> is plain JSON.</p></noscript></main>
+            <a href="/openapi.json">the OpenAPI document</a> is plain JSON.</p></noscript></main>
           <script src="/docs/assets/swagger-ui-bundle.js"></script>
           <script src="/docs/assets/init.js"></script>
         </body>
@@ -70,6 +88,9 @@ export function docsRoutes(o: { publicUrl: string }): Hono {
     const file = c.req.param("file");
     if (file === "init.js") {
       return c.body(initJs, 200, { "content-type": "text/javascript; charset=utf-8" });
+    }
+    if (file === "docs.css") {
+      return c.body(docsCss, 200, { "content-type": "text/css; charset=utf-8" });
     }
     const type = Object.hasOwn(assets, file) ? assets[file] : undefined;
     if (!type) {

@@ -159,7 +159,7 @@ export const routes: readonly RouteDoc[] = [
     path: "/docs/assets/{file}",
     tag: "Docs",
     summary: "Reference page assets",
-    params: { file: "swagger-ui.css, swagger-ui-bundle.js or init.js." },
+    params: { file: "swagger-ui.css, swagger-ui-bundle.js, docs.css or init.js." },
     ok: { status: 200, type: "application/octet-stream", description: "The asset." },
     errors: [404],
   },
