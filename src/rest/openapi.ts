@@ -57,6 +57,15 @@ const fhirJson = (description: string): Answer => ({
 });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
+/** What each method does under a platform's FHIR base. */
+const fhirSummaries = {
+  get: "Read, search, history, capabilities (metadata) and GET operations",
+  post: "Create, search by POST ({type}/_search) and operations",
+  put: "Update (or conditional update)",
+  patch: "Patch",
+  delete: "Delete",
+} as const;
+
 const platformParam = { platform: "A platform id (or `id:tenant`) from GET /api/platforms." };
 const idParam = { id: "A platform id from GET /api/platforms." };
 const coverageParams = { payer: "The payer platform id." };
@@ -324,8 +333,7 @@ export const routes: readonly RouteDoc[] = [
     method,
     path: "/api/fhir/{platform}/{path}",
     tag: "FHIR",
-    summary:
-      `FHIR ${method.toUpperCase()} (read, search, create, update, patch, delete, operations)`,
+    summary: fhirSummaries[method],
     description:
       "`{path}` is the FHIR path after the base (e.g. `Patient/123`, `Observation?patient=123`, `metadata`); it may hold slashes.",
     params: { ...platformParam, path: "The FHIR path after the base." },

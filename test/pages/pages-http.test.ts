@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { parseConfig } from "../../src/config.ts";
+import { loadCatalogAndPlugins } from "../../src/load-catalog.ts";
+import { createLogger } from "../../src/log.ts";
 import { pageContentSecurityPolicy } from "../../src/pages/layout.ts";
 import { localPath } from "../../src/pages/schemas.ts";
 import { type CatalogGateway, startCatalogGateway } from "./_catalog-gateway.ts";
@@ -97,5 +101,22 @@ describe("pages over HTTP", () => {
     for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "/a b", "x"]) {
       expect(localPath(bad), bad).toBe("/");
     }
+  });
+});
+
+describe("pages without a vault (no logins)", () => {
+  it("say that logins are not available instead of failing", async () => {
+    const config = parseConfig({ FHIR_GATEWAY_PUBLIC_URL: "http://127.0.0.1:9" });
+    const { catalog, plugins } = await loadCatalogAndPlugins(config);
+    const log = createLogger("error", () => {});
+    const { app } = createApp({ config, catalog, plugins, log });
+    for (const path of ["/connections", "/platforms/aetna"]) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toContain("runs without SMART logins");
+    }
+    const home = await app.request("/");
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("none");
   });
 });
