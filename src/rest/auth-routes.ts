@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { SmartAuth } from "../auth/types.ts";
 import type { LoginOperations } from "../core/login-operations.ts";
-import { toGatewayError } from "../errors.ts";
+import { GatewayError, toGatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { callerOf } from "./caller.ts";
 import { queryOf } from "./query.ts";
@@ -104,6 +104,12 @@ export function authRoutes(
   });
 
   app.post("/:platform/logout", async (c) => {
+    // A cross-site form cannot log a browser out (the cookie is SameSite=Lax; this says so).
+    if (!sameOriginPost(c.req.raw.headers, publicOrigin)) {
+      throw new GatewayError("forbidden", "A logout must come from the gateway's own pages.", {
+        next: "fix_input",
+      });
+    }
     const status = await login.revoke(callerOf(c), c.req.param("platform"));
     return c.json(status, 200, noStore);
   });

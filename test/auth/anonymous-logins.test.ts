@@ -39,3 +39,15 @@ it("a completed login keeps its browser session for the idle time", async () => 
   const body = await status.json();
   expect(body, JSON.stringify(body)).toMatchObject({ state: "active" });
 });
+
+it("refuses a cross-site logout and keeps the login", async () => {
+  const http = world.client();
+  await login(world, http);
+  const refused = await http.fetch(`${world.gateway}/auth/${pid}/logout`, {
+    method: "POST",
+    headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+  });
+  expect(refused.status).toBe(403);
+  const status = await http.fetch(`${world.gateway}/auth/${pid}/status`);
+  expect(await status.json()).toMatchObject({ state: "active" });
+});
