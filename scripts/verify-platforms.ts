@@ -13,7 +13,11 @@
 import { createCatalog } from "../src/catalog/catalog.ts";
 import { loadPlatformFiles, toPlatform } from "../src/catalog/load.ts";
 import type { Platform } from "../src/catalog/platform.ts";
-import { type ProbeTarget, verifyPlatforms } from "../src/catalog/verify.ts";
+import {
+  type ProbeTarget,
+  toProbeTarget as toTarget,
+  verifyPlatforms,
+} from "../src/catalog/verify.ts";
 import { formatVerifyTable, summarizeVerify } from "../src/catalog/verify-report.ts";
 import { parseConfig } from "../src/config.ts";
 import { builtinPlatformsDir } from "../src/load-catalog.ts";
@@ -58,16 +62,6 @@ console.log(
 );
 const strictFailure = results.some((r) => r.status === "active" && !r.skipped && !r.reachable);
 if (options.strict === true && strictFailure) await exitProcess(1);
-
-function toTarget(p: Platform): ProbeTarget {
-  return {
-    id: p.key,
-    status: p.status,
-    baseUrl: p.baseUrl,
-    headers: p.client_headers,
-    skipped: p.baseUrl ? undefined : (p.status_reason ?? "no FHIR base URL").slice(0, 200),
-  };
-}
 
 function int(v: string | true | undefined, fallback: number): number {
   const n = typeof v === "string" ? Number(v) : fallback;

@@ -1,3 +1,4 @@
+import type { Platform } from "./platform.ts";
 /**
  * Probes FHIR platforms: `GET {base}/metadata` and `GET {base}/.well-known/smart-configuration`,
  * with bounded concurrency and a timeout per request. Web-standard fetch, injected, so tests
@@ -173,4 +174,15 @@ function describe(err: unknown): string {
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
+}
+
+/** What verify probes for a platform (or a tenant): its base, headers, or why it is skipped. */
+export function toProbeTarget(p: Platform): ProbeTarget {
+  return {
+    id: p.key,
+    status: p.status,
+    baseUrl: p.baseUrl,
+    headers: p.client_headers,
+    skipped: p.baseUrl ? undefined : (p.status_reason ?? "no FHIR base URL").slice(0, 200),
+  };
 }

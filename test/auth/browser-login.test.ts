@@ -3,11 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromiumArgs, executablePath } from "../pages/_browser.ts";
 import { JOHNNIE_ID } from "../peers/fhir-server.ts";
 import { type AuthWorld, pid, startAuthWorld } from "./_world.ts";
 
-/** Debian's chromium, as the design names it; scripts/ensure-test-deps.sh installs it. */
-const executablePath = "/usr/bin/chromium";
 const screenshot = join("test-results", "auth-browser-login.png");
 
 let world: AuthWorld;
@@ -19,15 +18,7 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: chromiumArgs,
   });
 });
 afterAll(async () => {

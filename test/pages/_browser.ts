@@ -6,7 +6,18 @@ import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Debian's chromium, as the design names it; scripts/ensure-test-deps.sh installs it. */
-const executablePath = "/usr/bin/chromium";
+export const executablePath = "/usr/bin/chromium";
+
+/** How the suites start it as root on a closed network (no sandbox, no background traffic). */
+export const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 /** A real Chromium with a fresh profile. */
 export async function launchChromium(): Promise<
@@ -17,15 +28,7 @@ export async function launchChromium(): Promise<
     executablePath,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: chromiumArgs,
   });
   return {
     context,

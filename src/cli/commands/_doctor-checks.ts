@@ -7,7 +7,8 @@ import { joinPath, readText } from "../../runtime/fs.ts";
 import { openStore } from "../../store/open-store.ts";
 import { devKeyFileName, generateMasterKeyLine, parseMasterKeys } from "../../store/master-keys.ts";
 import type { Finding } from "./doctor.ts";
-import { probeAll, toTarget } from "./platforms.ts";
+import { toProbeTarget as toTarget } from "../../catalog/verify.ts";
+import { probeAll } from "./platforms.ts";
 
 // The checks of `fhir-gateway doctor`, one function per area; each answers findings with a fix.
 

@@ -1,8 +1,12 @@
 import type { Command } from "commander";
 import { checkPlatformFiles } from "../../catalog/load.ts";
-import type { Platform } from "../../catalog/platform.ts";
 import { platformStatuses, platformTypes } from "../../catalog/schema.ts";
-import { probe, type ProbeResult, type ProbeTarget } from "../../catalog/verify.ts";
+import {
+  probe,
+  type ProbeResult,
+  type ProbeTarget,
+  toProbeTarget as toTarget,
+} from "../../catalog/verify.ts";
 import { formatVerifyTable, summarizeVerify } from "../../catalog/verify-report.ts";
 import { absolutePath, writeText } from "../../runtime/fs.ts";
 import { findPlatform, loadCatalog, platformDirs, platformView } from "../_catalog.ts";
@@ -170,15 +174,4 @@ export async function probeAll(
   await Promise.all(Array.from({ length: n }, worker));
   bar?.done();
   return results;
-}
-
-/** What verify probes for a platform (or a tenant): its base, headers, or why it is skipped. */
-export function toTarget(p: Platform): ProbeTarget {
-  return {
-    id: p.key,
-    status: p.status,
-    baseUrl: p.baseUrl,
-    headers: p.client_headers,
-    skipped: p.baseUrl ? undefined : (p.status_reason ?? "no FHIR base URL").slice(0, 200),
-  };
 }
