@@ -79,7 +79,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     return mapper;
   };
   return async function exchange(caller, platform, i, options = {}) {
-    const upstreamBase = assertRoutable(platform);
+    // The input first (a bad id is a 400 wherever it is sent), then where it would go.
     try {
       assertInteraction(i, platform);
     } catch (err) {
@@ -87,6 +87,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       if (err instanceof GatewayError) err.details.platform ??= platform.key;
       throw err;
     }
+    const upstreamBase = assertRoutable(platform);
     assertScope(caller, platform, i);
     let authorization = await deps.auth?.authorization(platform, caller.owner);
     const interaction = await withBody(i, options.contentType, deps.maxBodyBytes);
