@@ -71,6 +71,15 @@ export function mountIdentity(app: Hono, deps: MountIdentityDeps): MountedIdenti
     ],
     oauth_clients: config.identity.clients.length,
   });
+  const canSignIn = config.identity.oidc !== undefined || config.identity.accounts.length > 0;
+  if (config.identity.mode === "protected" && !canSignIn) {
+    // Nobody could get a gateway token: every REST and MCP call would answer 401.
+    deps.log.warn(
+      "protected mode without a way to sign in: only API keys work. Set FHIR_GATEWAY_ACCOUNTS " +
+        "or FHIR_GATEWAY_OIDC_ISSUER (with its client id and secret), or FHIR_GATEWAY_AUTH_MODE=open",
+      {},
+    );
+  }
   return {
     identity,
     resolver: createBearerResolver(identity),

@@ -77,6 +77,25 @@ describe("protected mode", () => {
     );
   });
 
+  it("warns at start-up when protected mode has no way to sign in, not when it has one", async () => {
+    const vault = createVault(createMemoryStore(), parseMasterKeys(generateMasterKeyLine()));
+    const bare = await makeTestApp({
+      platforms,
+      env: { FHIR_GATEWAY_PUBLIC_URL: base },
+      deps: { vault },
+    });
+    expect(bare.log.lines.join("\n")).toContain("protected mode without a way to sign in");
+    const withAccounts = await makeTestApp({
+      platforms,
+      env: {
+        FHIR_GATEWAY_PUBLIC_URL: base,
+        FHIR_GATEWAY_ACCOUNTS: `alice:${await hashPassword("correct horse battery", 10_000)}`,
+      },
+      deps: { vault },
+    });
+    expect(withAccounts.log.lines.join("\n")).not.toContain("without a way to sign in");
+  });
+
   it("without dynamic registration, the metadata has no registration_endpoint and register is 404", async () => {
     const app = await appWith({ FHIR_GATEWAY_OAUTH_DYNAMIC_REGISTRATION: "false" });
     const meta = await (await app.request("/.well-known/oauth-authorization-server")).json();
