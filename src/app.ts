@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): BuiltApp {
     auth: deps.auth ?? smart,
     logins: smart,
     sessions,
-    pageLinkKey: deps.vault?.signingKey("page-link"),
+    pageLinkKey: deps.vault?.signingKeys("page-link").then((ring) => ring.map((k) => k.key)),
     observers: [
       ...(deps.observers ?? []),
       ...(metrics ? [metrics.observer] : []),

@@ -31,8 +31,11 @@ export interface GatewayDeps {
   logins?: AuthService;
   sessions?: SessionService;
   observers?: readonly GatewayObserver[];
-  /** The HMAC key of `_page` links (the vault's "page-link" key); random per process without. */
-  pageLinkKey?: Promise<CryptoKey>;
+  /**
+   * The HMAC keys of `_page` links, newest first (one per master key, so links survive a
+   * rotation); a random per-process key without a vault.
+   */
+  pageLinkKey?: Promise<CryptoKey | CryptoKey[]>;
   /** How long a CapabilityStatement is cached (default 1 h). */
   capabilityTtlMs?: number;
   now?: () => number;
@@ -68,7 +71,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     auth: deps.auth,
     observers: deps.observers ?? [],
     sleep: deps.sleep,
-    pageLinks: (deps.pageLinkKey ?? randomPageLinkKey()).then(createPageLinks),
+    pageLinks: (deps.pageLinkKey ?? randomPageLinkKey()).then((keys) => createPageLinks(keys)),
     baseFor,
   });
   const capabilities = capabilityCache(
