@@ -1,6 +1,6 @@
 /**
  * Exit codes of `fhir-gateway`, one meaning each, so scripts and CI can branch on them.
- * Documented in the README (docs/readme/operator.md).
+ * Documented in the README (Command line).
  */
 export const exitCodes = {
   /** Done; every check passed. */
