@@ -9,7 +9,7 @@ import type { Catalog } from "./catalog/catalog.ts";
 import type { CallerResolver } from "./core/caller.ts";
 import type { Config } from "./config.ts";
 import { createGateway, type Gateway } from "./core/gateway.ts";
-import { attachCoverage, createCoverageService } from "./coverage/coverage-service.ts";
+import { createCoverageService } from "./coverage/coverage-service.ts";
 import type { GatewayObserver } from "./core/observer.ts";
 import type { UpstreamAuth } from "./core/upstream-auth.ts";
 import { GatewayError } from "./errors.ts";
@@ -141,7 +141,6 @@ export function createApp(deps: AppDeps): BuiltApp {
     log: deps.log,
     now: deps.now,
   });
-  attachCoverage(gateway, coverage);
   const app = new Hono();
   app.onError(createErrorHandler(deps.log));
   if (metrics) app.use(metrics.middleware);
@@ -238,6 +237,7 @@ export function createApp(deps: AppDeps): BuiltApp {
     ownerOf: identity ? identity.ownerOf(cookies?.ownerOf) : cookies?.ownerOf,
     resolvers: [...(identity ? [identity.resolver] : []), ...(deps.resolvers ?? [])],
     audit,
+    coverage,
   });
   app.route("/mcp", mcp.routes);
   deps.mount?.(app, gateway);

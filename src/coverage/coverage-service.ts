@@ -87,15 +87,3 @@ export function createCoverageService(options: {
     signer,
   };
 }
-
-const attached = new WeakMap<Gateway, CoverageService>();
-
-/** Ties the coverage service to its gateway, so MCP tools built from a gateway find it. */
-export function attachCoverage(gateway: Gateway, coverage: CoverageService): void {
-  attached.set(gateway, coverage);
-}
-
-/** The coverage service of a gateway, or undefined when the app did not build one. */
-export function coverageOf(gateway: Gateway): CoverageService | undefined {
-  return attached.get(gateway);
-}

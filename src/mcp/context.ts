@@ -1,6 +1,7 @@
 import type { SessionService } from "../auth/types.ts";
 import { type Caller, ownerTag } from "../core/caller.ts";
 import type { Gateway } from "../core/gateway.ts";
+import type { CoverageService } from "../coverage/coverage-service.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
@@ -10,6 +11,8 @@ export interface McpContext {
   /** Gateway sessions (auth handles); absent when the gateway runs without them. */
   sessions?: SessionService;
   log: Logger;
+  /** Prior authorization (CRD, DTR, PAS); absent when the app runs without it. */
+  coverage?: CoverageService;
   /** Byte budget of one tool answer. */
   maxResponseBytes: number;
   /** Which names the search tools take (see FHIR_GATEWAY_MCP_TOOLSET); default "fhir". */

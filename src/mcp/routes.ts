@@ -6,6 +6,7 @@ import type { SessionService } from "../auth/types.ts";
 import type { Config } from "../config.ts";
 import { type CallerResolver, resolveCaller } from "../core/caller.ts";
 import type { Gateway } from "../core/gateway.ts";
+import type { CoverageService } from "../coverage/coverage-service.ts";
 import { GatewayError } from "../errors.ts";
 import { createClientAddress } from "../http/client-address.ts";
 import type { Logger } from "../log.ts";
@@ -26,6 +27,8 @@ import { createSessionRegistry, type SessionRegistry } from "./session-registry.
 /** What the MCP endpoint is built from. */
 export interface McpDeps {
   gateway: Gateway;
+  /** Prior authorization (CRD, DTR, PAS), for the coverage tools; absent without it. */
+  coverage?: CoverageService;
   config: Pick<
     Config,
     | "publicUrl"
@@ -106,6 +109,7 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     build: createMcpServer,
     base: {
       gateway: deps.gateway,
+      coverage: deps.coverage,
       sessions: deps.sessions,
       log,
       maxResponseBytes: config.mcpMaxResponseBytes,

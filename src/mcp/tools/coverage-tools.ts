@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { coverageOf, type CoverageService } from "../../coverage/coverage-service.ts";
+import type { CoverageService } from "../../coverage/coverage-service.ts";
 import {
   checkShape,
   inquireShape,
@@ -20,7 +20,7 @@ const payerId = platformId.describe("The payer's platform id from list_platforms
 /** The prior-authorization tools (Da Vinci CRD, DTR, PAS) over the coverage operations. */
 export function coverageTools(ctx: McpContext): ToolSpec<z.ZodRawShape>[] {
   const service = (): CoverageService => {
-    const c = coverageOf(ctx.gateway);
+    const c = ctx.coverage;
     if (!c) {
       throw new GatewayError(
         "platform_unavailable",
