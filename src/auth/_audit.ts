@@ -9,14 +9,16 @@ type AuthEvent =
 
 /**
  * Records a login, refresh or revocation in the audit log with the owner's tag (never the
- * owner or a session id). Fire and forget: auditing never delays or fails a login.
+ * owner or a session id), before the step answers. Never throws: auditing cannot fail a login.
  */
-export function auditAuth(ctx: AuthContext, owner: string | undefined, event: AuthEvent): void {
-  const audit = ctx.audit;
-  if (!audit) return;
-  void (owner ? ownerTag(owner) : Promise.resolve("anonymous")).then((session) =>
-    audit.record({ ...event, session } as LoginEvent | RefreshEvent | RevocationEvent)
-  );
+export async function auditAuth(
+  ctx: AuthContext,
+  owner: string | undefined,
+  event: AuthEvent,
+): Promise<void> {
+  if (!ctx.audit) return;
+  const session = owner ? await ownerTag(owner) : "anonymous";
+  ctx.audit.record({ ...event, session } as LoginEvent | RefreshEvent | RevocationEvent);
 }
 
 /** An audit reason code from free text: the first words, lower-case, as `a_b_c`. */

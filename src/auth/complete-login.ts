@@ -58,7 +58,7 @@ export async function completeLogin(
     if (gw.code === "internal") ctx.log.error("login failed", { error: String(err) });
     return { ok: false, reason: "failed", platform: pending.platform, message: gw.message };
   });
-  auditAuth(ctx, pending.owner, {
+  await auditAuth(ctx, pending.owner, {
     action: "login",
     stage: "complete",
     platform: pending.platform,

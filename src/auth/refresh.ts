@@ -145,7 +145,7 @@ async function refresh(
       await ctx.vault.putIf(key, entry.version, unclaimed, { ttlMs: keepOf(ctx, entry) });
     }
     ctx.log.warn("token refresh failed", { platform: platform.key, why });
-    auditAuth(ctx, owner, {
+    await auditAuth(ctx, owner, {
       action: "refresh",
       platform: platform.key,
       outcome: "failure",
@@ -170,7 +170,7 @@ async function refresh(
   // Written only while our claim stands (a fencing check): a login or logout meanwhile wins.
   const stored = entry !== undefined && await ctx.vault.putIf(key, entry.version, next, { ttlMs });
   if (stored) await addToOwnerIndex(ctx.vault, owner, platform.key, ttlMs, ctx.now);
-  auditAuth(ctx, owner, { action: "refresh", platform: platform.key, outcome: "success" });
+  await auditAuth(ctx, owner, { action: "refresh", platform: platform.key, outcome: "success" });
   ctx.log.info(stored ? "token refreshed" : "token refreshed; the login changed meanwhile", {
     platform: platform.key,
     rotated: next.refreshToken !== current.refreshToken,
@@ -207,7 +207,7 @@ async function expire(
   await ctx.vault.putIf(key, entry.version, expired, { ttlMs: ctx.keepMs });
   ctx.log.info("login expired", { platform: platform.key, reason });
   const owner = key.slice("tokens:".length, key.length - platform.key.length - 1);
-  auditAuth(ctx, owner, {
+  await auditAuth(ctx, owner, {
     action: "revocation",
     platform: platform.key,
     outcome: "success",

@@ -119,7 +119,7 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
       await vault.delete(pendingKey(owner, platform.key));
       await removeFromOwnerIndex(vault, owner, platform.key, now);
       ctx.log.info("logged out", { platform: platform.key });
-      auditAuth(ctx, owner, {
+      await auditAuth(ctx, owner, {
         action: "revocation",
         platform: platform.key,
         outcome: "success",

@@ -88,7 +88,7 @@ export async function startLogin(
   const url = new URL(meta.authorization_endpoint);
   for (const [k, v] of params) url.searchParams.set(k, v);
   ctx.log.info("login started", { platform: platform.key, scopes: scopes.join(" ") });
-  auditAuth(ctx, owner, {
+  await auditAuth(ctx, owner, {
     action: "login",
     stage: "start",
     platform: platform.key,
