@@ -11,7 +11,7 @@ import {
 } from "../fhir/links.ts";
 import { isOperationOutcome, type OperationOutcome, outcomeText } from "../fhir/outcome.ts";
 import type { PageLinks } from "../fhir/page-link.ts";
-import { retryAfterMs, sendUpstream } from "../fhir/upstream.ts";
+import { retryAfterMs, sendUpstream, type UpstreamCall } from "../fhir/upstream.ts";
 import type { HookContext } from "../hooks/define-plugin.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
@@ -101,7 +101,8 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       );
     }
     const ctx: HookContext = { platform, log: deps.log, interaction: i.kind };
-    const build = async () => {
+    const hooksSee = deps.hooks.has(platform, "beforeRequest");
+    const build = async (signal: AbortSignal): Promise<UpstreamCall> => {
       const headers = pickRequestHeaders(options.headers ?? new Headers());
       headers.set("accept", fhirJson);
       if (target.body !== undefined) {
@@ -116,7 +117,9 @@ export function createExchange(deps: ExchangeDeps): Exchange {
         headers,
         body: target.body as BodyInit | undefined,
         redirect: "manual",
+        signal,
       };
+      if (!hooksSee) return { url: target.url, init };
       return await deps.hooks.beforeRequest(new Request(target.url, init), ctx);
     };
     const started = performance.now();

@@ -14,23 +14,29 @@ export interface UpstreamOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * One upstream call: a Request (when a plugin hook had to see one) or the URL and init that
+ * fetch turns into its own Request, so a call without hooks builds a single Request.
+ */
+export type UpstreamCall = Request | { url: string; init: RequestInit };
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Sends a request upstream. Maps an unreachable server to 502 and a server that does not
  * answer in time to 504, and honours Retry-After on 429/503 a bounded number of times when
- * the request can be replayed. `makeRequest` builds a fresh Request for every attempt.
+ * the request can be replayed. `makeRequest` builds a fresh Request for every attempt, with
+ * the signal it is given (the timeout and the caller's abort): one Request per attempt.
  */
 export async function sendUpstream(
-  makeRequest: () => Request | Promise<Request>,
+  makeRequest: (signal: AbortSignal) => UpstreamCall | Promise<UpstreamCall>,
   replayable: boolean,
   options: UpstreamOptions,
 ): Promise<Response> {
   const maxRetries = replayable ? (options.maxRetries ?? 2) : 0;
   const sleep = options.sleep ?? defaultSleep;
   for (let attempt = 0;; attempt++) {
-    const request = await makeRequest();
-    const response = await fetchWithTimeout(request, options);
+    const response = await fetchWithTimeout(makeRequest, options);
     if ((response.status !== 429 && response.status !== 503) || attempt >= maxRetries) {
       return response;
     }
@@ -41,8 +47,13 @@ export async function sendUpstream(
   }
 }
 
-async function fetchWithTimeout(request: Request, options: UpstreamOptions): Promise<Response> {
+async function fetchWithTimeout(
+  makeRequest: (signal: AbortSignal) => UpstreamCall | Promise<UpstreamCall>,
+  options: UpstreamOptions,
+): Promise<Response> {
   const controller = new AbortController();
+  // Built before the clock starts: a failing plugin hook is its own error, not the platform's.
+  const call = await makeRequest(controller.signal);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -51,7 +62,9 @@ async function fetchWithTimeout(request: Request, options: UpstreamOptions): Pro
   const onCallerAbort = () => controller.abort();
   options.signal?.addEventListener("abort", onCallerAbort, { once: true });
   try {
-    return await options.fetch(new Request(request, { signal: controller.signal }));
+    return await (call instanceof Request
+      ? options.fetch(call)
+      : options.fetch(call.url, call.init));
   } catch (err) {
     if (!timedOut && options.signal?.aborted) {
       // The caller went away: nothing is wrong with the platform.

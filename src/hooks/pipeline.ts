@@ -31,6 +31,8 @@ export interface HookPipeline {
   tokenResponse(tokens: TokenResponseBody, ctx: HookContext): Promise<TokenResponseBody>;
   beforeRequest(request: Request, ctx: HookContext): Promise<Request>;
   afterResponse(response: Response, ctx: HookContext): Promise<Response>;
+  /** True when a plugin for `platform` has `hook` (the core skips building what none reads). */
+  has(platform: PlatformMatch, hook: HookName): boolean;
 }
 
 type HookName = keyof PluginHooks;
@@ -59,6 +61,7 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
   ): Promise<T> {
     let current = value;
     const list = forPlatform(ctx.platform);
+    if (!list.some((p) => p[hook])) return current;
     // Callers pass the full Platform; hooks get the view without secrets.
     const hookCtx = { ...ctx, platform: toHookPlatform(ctx.platform) };
     for (const p of reverse ? [...list].reverse() : list) {
@@ -93,6 +96,7 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
     tokenResponse: (tokens, ctx) => chain("tokenResponse", tokens, ctx),
     beforeRequest: (request, ctx) => chain("beforeRequest", request, ctx),
     afterResponse: (response, ctx) => chain("afterResponse", response, ctx, true),
+    has: (platform, hook) => forPlatform(platform).some((p) => p[hook] !== undefined),
   };
 }
 
