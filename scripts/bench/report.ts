@@ -1,8 +1,27 @@
 /** The bench's figures, the goals of issue 12 judged on them, and the printed table. */
 
-/** Who answered: the upstream itself, the nginx proxy, or the gateway under a runtime. */
-export type Target = "direct" | "nginx" | "deno" | "node";
-export const targets: readonly Target[] = ["direct", "nginx", "deno", "node"];
+/**
+ * Who answered: the upstream itself, the nginx proxy, the gateway under a runtime, or the bare
+ * passthrough proxy of that runtime (scripts/bench/floor-server.ts: what the runtime's own HTTP
+ * server and client cost before any gateway code).
+ */
+export type Target = "direct" | "nginx" | "deno" | "node" | "deno-floor" | "node-floor";
+export const targets: readonly Target[] = [
+  "direct",
+  "nginx",
+  "deno",
+  "node",
+  "deno-floor",
+  "node-floor",
+];
+const headings: Record<Target, string> = {
+  direct: "upstream direct",
+  nginx: "nginx proxy",
+  deno: "gateway, Deno",
+  node: "gateway, Node",
+  "deno-floor": "bare Deno proxy",
+  "node-floor": "bare Node proxy",
+};
 
 /** One cell: throughput at 10 connections and latency one request at a time. */
 export interface Cell {
@@ -45,6 +64,14 @@ export interface BenchReport {
   /** Upstream connections after the read runs: held open, and closed during them. */
   upstreamConnections?: Partial<Record<"deno" | "node", { open: number; closed: number }>>;
   goals: Goal[];
+  /** CPU profiles taken when a goal is missed (scripts/bench/cdp-profile.ts). */
+  profiles?: Array<{
+    runtime: string;
+    path: string;
+    rps: number;
+    summary: import("./cdp-profile.ts").ProfileSummary;
+    text: string;
+  }>;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -66,9 +93,10 @@ function nginxOf(rows: readonly Row[], row: Row): Cell | undefined {
 
 /** The markdown table: req/s, ratio to nginx, p50 and the p50 added over direct. */
 export function formatTable(rows: readonly Row[]): string {
+  const shown = targets.filter((t) => rows.some((r) => r.cells[t]));
   const lines = [
-    "| request | upstream direct | nginx proxy | gateway, Deno | gateway, Node |",
-    "|---|---|---|---|---|",
+    `| request | ${shown.map((t) => headings[t]).join(" | ")} |`,
+    `|---|${shown.map(() => "---").join("|")}|`,
   ];
   for (const row of rows) {
     const nginx = nginxOf(rows, row);
@@ -76,13 +104,15 @@ export function formatTable(rows: readonly Row[]): string {
       const c = row.cells[t];
       if (!c) return "-";
       let s = `${c.rps < 10 ? c.rps.toFixed(1) : int(c.rps)}/s`;
-      if ((t === "deno" || t === "node") && nginx) s += ` (${(c.rps / nginx.rps).toFixed(2)}x)`;
+      if (t !== "direct" && t !== "nginx" && nginx) {
+        s += ` (${(c.rps / nginx.rps).toFixed(2)}x)`;
+      }
       s += `, p50 ${ms(c.p50Ms)} ms`;
       const added = addedP50(rows, row, t);
       if (t !== "direct" && added !== undefined) s += ` (+${ms(added)})`;
       return s;
     };
-    lines.push(`| ${row.name} | ${targets.map(cell).join(" | ")} |`);
+    lines.push(`| ${row.name} | ${shown.map(cell).join(" | ")} |`);
   }
   return lines.join("\n");
 }
@@ -166,4 +196,30 @@ export function judge(rows: readonly Row[], memory: BenchReport["memory"]): Goal
 /** The goals as lines. */
 export function formatGoals(goals: readonly Goal[]): string {
   return goals.map((g) => `${g.met ? "met " : "MISS"} ${g.goal}: ${g.value}`).join("\n");
+}
+
+/**
+ * CPU time a request costs each proxy at full load (10 connections on one busy core: 1 s /
+ * req/s), split for the gateway into what the runtime's own server and client take (its bare
+ * proxy) and what the gateway adds on top. The line that says why a throughput goal is out of
+ * reach when the bare runtime alone is slower than nginx.
+ */
+export function formatCosts(rows: readonly Row[]): string {
+  const us = (c: Cell | undefined) => (c ? 1e6 / c.rps : undefined);
+  const fmt = (n: number) => (n < 100 ? n.toFixed(0) : int(n));
+  const lines: string[] = [];
+  for (const row of rows.filter((r) => !r.auth)) {
+    const nginx = us(row.cells.nginx);
+    if (nginx === undefined) continue;
+    for (const rt of ["deno", "node"] as const) {
+      const gw = us(row.cells[rt]), floor = us(row.cells[`${rt}-floor`]);
+      if (gw === undefined || floor === undefined) continue;
+      lines.push(
+        `${row.name}, ${rt}: nginx ${fmt(nginx)} µs a request; the bare ${rt} proxy ` +
+          `${fmt(floor)} µs (${(floor / nginx).toFixed(1)}x nginx, no rewrite); the gateway ` +
+          `${fmt(gw)} µs: ${fmt(Math.max(0, gw - floor))} µs its own work over the bare proxy`,
+      );
+    }
+  }
+  return lines.join("\n");
 }

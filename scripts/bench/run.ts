@@ -11,6 +11,8 @@ import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { startSmartPeer } from "../../test/peers/smart-server.ts";
+import { formatSummary, profileWhile, summarize } from "./cdp-profile.ts";
+import { startFloor } from "./floor.ts";
 import { bundleSizes, writeFixtures } from "./fixtures.ts";
 import {
   benchClientId,
@@ -28,6 +30,7 @@ import { freePort } from "./ports.ts";
 import {
   type BenchReport,
   type Cell,
+  formatCosts,
   formatGoals,
   formatMemory,
   formatTable,
@@ -56,6 +59,7 @@ export async function runBench(root: string): Promise<BenchReport> {
     const [upPort, proxyPort, ...gwPorts] = await Promise.all(
       [0, 1, ...runtimes].map(() => freePort()),
     );
+    const floorPorts = await Promise.all(runtimes.map(() => freePort()));
     const upstreamBase = `http://127.0.0.1:${upPort}/fhir`;
     const www = `${dir}/www`;
     const sizes = await writeFixtures(www, upstreamBase, streamMb);
@@ -97,6 +101,12 @@ export async function runBench(root: string): Promise<BenchReport> {
       nginx: `http://127.0.0.1:${proxyPort}/fhir`,
     };
     for (const [rt, g] of gateways) bases[rt] = `${g.url}/api/fhir/${openPlatform}`;
+    for (const [i, rt] of runtimes.entries()) {
+      const floor = await startFloor(root, rt, floorPorts[i]!, upstreamBase);
+      stops.push(() => floor.stop());
+      bases[`${rt}-floor`] = `${floor.url}/fhir`;
+    }
+    const floors = runtimes.map((rt) => `${rt}-floor` as Target);
 
     // Sanity: every target answers the search with its own base in place of the upstream's.
     await checkRewritten(bases, upstreamBase);
@@ -123,7 +133,7 @@ export async function runBench(root: string): Promise<BenchReport> {
         auth: false,
         cells: {},
       };
-      for (const t of ["direct", "nginx", ...runtimes] as Target[]) {
+      for (const t of ["direct", "nginx", ...runtimes, ...floors] as Target[]) {
         const url = `${bases[t]}/${spec.path}`;
         const g = gateways.get(t as Runtime);
         const sampler = g && spec.entries === 5000 ? sampleRss(g.pid) : undefined;
@@ -177,6 +187,7 @@ export async function runBench(root: string): Promise<BenchReport> {
       goals,
     };
     console.log(`\n${formatTable(rows)}\n\n${formatMemory(memory)}\n\n${formatGoals(goals)}`);
+    console.log(`\nCost of a request at full load:\n${formatCosts(rows)}`);
     for (const [rt, c] of Object.entries(upstreamConnections)) {
       console.log(
         `${rt}: after the read runs ${c.open} upstream connections open, ${c.closed} closed`,
@@ -185,6 +196,11 @@ export async function runBench(root: string): Promise<BenchReport> {
     console.log(
       `\n${report.settings.wrk}; load average ${report.settings.loadavg}; ${report.settings.seconds} s`,
     );
+    // For goals that are missed: where each gateway's time goes, from a CPU profile under load.
+    if (goals.some((g) => !g.met) && env.BENCH_PROFILE !== "0") {
+      report.profiles = await profileGateways(root, platformsDir);
+      for (const p of report.profiles) console.log(`\n${p.text}`);
+    }
     await mkdir(`${root}/test-results`, { recursive: true });
     await writeFile(`${root}/test-results/bench.json`, `${JSON.stringify(report, null, 2)}\n`);
     return report;
@@ -211,9 +227,53 @@ export async function runBench(root: string): Promise<BenchReport> {
   }
 }
 
+/**
+ * CPU profiles of a fresh gateway under each runtime (started with the inspector on a free
+ * port), while wrk loads the read and the 5,000-entry search: the parts of the stack their
+ * busy time goes to. Deno's inspector reports every fetch while attached, so its rates are
+ * lower under the profiler and its stream share is inflated; its own frames are left out.
+ */
+async function profileGateways(root: string, platformsDir: string) {
+  const out: NonNullable<BenchReport["profiles"]> = [];
+  for (const rt of runtimes) {
+    const [port, inspect] = [await freePort(), await freePort()];
+    const g = await startGateway(root, rt, port, platformsDir, {
+      runtimeFlags: [`--inspect=127.0.0.1:${inspect}`],
+    });
+    try {
+      for (const path of ["Patient/p1", "Observation?_count=5000"]) {
+        const url = `${g.url}/api/fhir/${openPlatform}/${path}`;
+        await runWrk(url, { seconds: 1, connections }); // warm-up, compiled code
+        let rps = 0;
+        const profile = await profileWhile(inspect, async () => {
+          rps = (await runWrk(url, { seconds, connections })).requestsPerSecond;
+        });
+        const summary = summarize(profile);
+        const text = formatSummary(
+          `Where the gateway's busy time goes, ${rt}, GET ${path} (${Math.round(rps)}/s under ` +
+            "the profiler)",
+          summary,
+        );
+        out.push({ runtime: rt, path, rps, summary, text });
+      }
+    } finally {
+      await g.stop();
+      await rm(`${root}/data/bench-${rt}-${port}`, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
 /** Each base answers the 100-entry search with its own base where the upstream's was. */
 async function checkRewritten(bases: Partial<Record<Target, string>>, upstreamBase: string) {
   for (const [t, base] of Object.entries(bases)) {
+    // The bare proxies forward as they are: they only have to answer.
+    if (t.endsWith("-floor")) {
+      if (!(await fetch(`${base}/Observation?_count=100`).then((r) => r.text())).length) {
+        throw new Error(`${t} answered nothing`);
+      }
+      continue;
+    }
     const text = await (await fetch(`${base}/Observation?_count=100`)).text();
     const body = JSON.parse(text) as { entry: Array<{ fullUrl: string }> };
     if (body.entry.length !== 100) throw new Error(`${t}: ${body.entry.length} entries`);

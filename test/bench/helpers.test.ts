@@ -5,7 +5,9 @@ import { searchset, writeFixtures } from "../../scripts/bench/fixtures.ts";
 import { quantile } from "../../scripts/bench/latency.ts";
 import { type Nginx, proxyConfig, startNginx, upstreamConfig } from "../../scripts/bench/nginx.ts";
 import { freePort } from "../../scripts/bench/ports.ts";
-import { formatTable, judge, type Row } from "../../scripts/bench/report.ts";
+import { formatCosts, formatTable, judge, type Row } from "../../scripts/bench/report.ts";
+import { partOf, summarize } from "../../scripts/bench/cdp-profile.ts";
+import { startFloor } from "../../scripts/bench/floor.ts";
 import { parseVmRss, rssOf } from "../../scripts/bench/rss.ts";
 import { parseWrk } from "../../scripts/bench/wrk.ts";
 
@@ -76,6 +78,51 @@ describe("goals", () => {
   });
 });
 
+describe("why a goal is missed", () => {
+  const cell = (rps: number) => ({ rps, p50Ms: 1, p90Ms: 1 });
+  it("splits a request's cost into the bare runtime's and the gateway's own", () => {
+    const rows: Row[] = [{
+      name: "read",
+      entries: 0,
+      bytes: 160,
+      auth: false,
+      cells: { nginx: cell(20_000), deno: cell(4_000), "deno-floor": cell(10_000) },
+    }];
+    expect(formatCosts(rows)).toBe(
+      "read, deno: nginx 50 µs a request; the bare deno proxy 100 µs (2.0x nginx, no rewrite); " +
+        "the gateway 250 µs: 150 µs its own work over the bare proxy",
+    );
+    expect(formatTable(rows)).toContain("bare Deno proxy");
+  });
+
+  it("groups a CPU profile's busy self time into parts of the stack, idle left out", () => {
+    const node = (id: number, functionName: string, url: string, hitCount: number) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 0 },
+      hitCount,
+    });
+    const s = summarize({
+      nodes: [
+        node(1, "(idle)", "", 500),
+        node(2, "parse", "", 30),
+        node(3, "exchange", "file:///x/src/core/exchange.ts", 20),
+        node(4, "dispatch", "file:///x/node_modules/hono/dist/compose.js", 25),
+        node(5, "(garbage collector)", "", 25),
+        node(6, "emit", "ext:deno_node/inspector_network_bridge.js", 400),
+      ],
+    });
+    expect(s.busySamples).toBe(100);
+    expect(s.parts).toEqual([
+      { part: "JSON parse/stringify", share: 0.3 },
+      { part: "Hono (router, context)", share: 0.25 },
+      { part: "garbage collector", share: 0.25 },
+      { part: "gateway src/core/", share: 0.2 },
+    ]);
+    expect(partOf({ functionName: "x", url: "node:internal/deps/undici/undici", lineNumber: 0 }))
+      .toBe("runtime JS: fetch client (undici)");
+  });
+});
+
 describe("nginx as upstream and as sub_filter proxy", () => {
   let dir: string;
   let up: Nginx, proxy: Nginx;
@@ -107,4 +154,18 @@ describe("nginx as upstream and as sub_filter proxy", () => {
     expect(text).not.toContain(`127.0.0.1:${upPort}`);
     expect(JSON.parse(text)).toEqual(searchset(1000, `http://127.0.0.1:${proxyPort}/fhir`));
   });
+
+  it("the bare Node and Deno proxies forward as they are", async () => {
+    const root = new URL("../..", import.meta.url).pathname;
+    for (const rt of ["node", "deno"] as const) {
+      const floor = await startFloor(root, rt, await freePort(), `http://127.0.0.1:${upPort}/fhir`);
+      try {
+        const res = await fetch(`${floor.url}/fhir/Observation?_count=100`);
+        expect(res.headers.get("content-type")).toBe("application/fhir+json");
+        expect(await res.json()).toEqual(searchset(100, `http://127.0.0.1:${upPort}/fhir`));
+      } finally {
+        await floor.stop();
+      }
+    }
+  }, 60_000);
 });
