@@ -1,7 +1,6 @@
 import type { Json } from "./_json.ts";
 import type { Bundle, Library, ValueSet } from "@medplum/fhirtypes";
-import cql from "cql-execution";
-import cqlfhir from "cql-exec-fhir";
+import { type CqlEngine, settle } from "./_engines.ts";
 
 /** The results of every packaged Library for one patient: library name -> define -> value. */
 export type CqlResults = Map<string, Record<string, unknown>>;
@@ -23,7 +22,10 @@ function elmOf(library: Library): { elm?: Record<string, Json>; why?: string } {
 }
 
 /** ValueSets as cql-execution's code service reads them (expansion, else enumerated compose). */
-function codeService(valueSets: ValueSet[]): InstanceType<typeof cql.CodeService> {
+function codeService(
+  cql: CqlEngine["cql"],
+  valueSets: ValueSet[],
+): InstanceType<CqlEngine["cql"]["CodeService"]> {
   const data: Record<
     string,
     Record<string, Array<{ code: string; system: string; version?: string }>>
@@ -51,13 +53,15 @@ function codeService(valueSets: ValueSet[]): InstanceType<typeof cql.CodeService
 
 /**
  * Runs each Library's ELM over the patient's record (a collection Bundle) with cql-execution
- * and cql-exec-fhir. A library that fails is reported, not fatal to the others.
+ * and cql-exec-fhir (imported here on first use). A library that fails is reported, not fatal
+ * to the others; an engine that cannot be loaded is reported once.
  */
 export async function runLibraries(
   libraries: Library[],
   valueSets: ValueSet[],
   record: Bundle,
   now: Date,
+  loadCql: () => Promise<CqlEngine>,
 ): Promise<{ results: CqlResults; problems: string[] }> {
   const results: CqlResults = new Map();
   const problems: string[] = [];
@@ -67,13 +71,20 @@ export async function runLibraries(
     if (elm) elms.set(elm.library.identifier.id, elm);
     else problems.push(`Library ${lib.name ?? lib.url ?? lib.id}: ${why}.`);
   }
+  if (elms.size === 0) return { results, problems };
+  const loaded = await settle(loadCql);
+  if ("unavailable" in loaded) {
+    problems.push(`CQL: ${loaded.unavailable}`);
+    return { results, problems };
+  }
+  const { cql, fhir } = loaded.engine;
   const repository = new cql.Repository(Object.fromEntries(elms));
-  const codes = codeService(valueSets);
+  const codes = codeService(cql, valueSets);
   const at = cql.DateTime.fromJSDate(now, 0);
   for (const [name, elm] of elms) {
     try {
       const library = new cql.Library(elm, repository);
-      const source = cqlfhir.PatientSource.FHIRv401();
+      const source = fhir.PatientSource.FHIRv401();
       source.loadBundles([record]);
       const out = await new cql.Executor(library, codes).exec(source, at);
       const patient = Object.values(out.patientResults)[0] as Record<string, unknown> | undefined;

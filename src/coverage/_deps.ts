@@ -2,6 +2,7 @@ import type { Caller } from "../core/caller.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Logger } from "../log.ts";
 import type { FhirReader } from "./_ehr-reader.ts";
+import type { Engines } from "./_engines.ts";
 import type { PayerHttp } from "./_payer-http.ts";
 
 /** What the coverage operations work with; the app builds it, tests inject each part. */
@@ -19,4 +20,6 @@ export interface CoverageDeps extends PayerHttp {
   crdTimeoutMs: number;
   /** DTR and PAS calls. */
   fhirTimeoutMs: number;
+  /** FHIRPath and CQL, imported on first use (src/coverage/_engines.ts). */
+  engines: Engines;
 }

@@ -161,7 +161,10 @@ export async function checkPriorAuth(deps: CoverageDeps, input: CheckInput): Pro
     }
     // The EHR reads of the prefetch count against the same bound as the payer's answer.
     const filled = await within(
-      fillPrefetch(service.prefetch ?? {}, context, reader, input.orderRef ? [] : [order]),
+      fillPrefetch(service.prefetch ?? {}, context, reader, {
+        drafts: input.orderRef ? [] : [order],
+        fhirPath: deps.engines.fhirPath,
+      }),
       left(),
       `The EHR "${reader.platform}" did not fill the hook's prefetch within ${deps.crdTimeoutMs} ms.`,
     );

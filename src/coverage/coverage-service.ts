@@ -3,6 +3,7 @@ import type { Gateway } from "../core/gateway.ts";
 import type { Logger } from "../log.ts";
 import type { CoverageDeps } from "./_deps.ts";
 import { createEhrReader } from "./_ehr-reader.ts";
+import { createEngines } from "./_engines.ts";
 import { checkPriorAuth } from "./check-prior-auth.ts";
 import { type ClientSigner, createClientSigner } from "./client-jwt.ts";
 import { getPolicyRules } from "./get-policy-rules.ts";
@@ -77,6 +78,7 @@ export function createCoverageService(options: {
     crdTargetMs: 5000,
     crdTimeoutMs: int(env.FHIR_GATEWAY_CRD_TIMEOUT_MS, 10_000),
     fhirTimeoutMs: int(env.FHIR_GATEWAY_PAYER_TIMEOUT_MS, 30_000),
+    engines: createEngines({ log: options.log }),
   };
   return {
     checkPriorAuth: (input) => checkPriorAuth(deps, input),

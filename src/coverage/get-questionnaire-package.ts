@@ -147,14 +147,15 @@ export async function getQuestionnairePackage(
       problems,
     };
     if (gathered) {
-      const cql = await runLibraries(libraries, valueSets, gathered.record, now);
-      const filled = prefill(questionnaire, {
+      const cql = await runLibraries(libraries, valueSets, gathered.record, now, deps.engines.cql);
+      const filled = await prefill(questionnaire, {
         cql: cql.results,
         resources: { patient: gathered.patient, coverage, order },
         patientId: input.patientId,
         coverageRef: `Coverage/${coverage.id}`,
         orderRef: `${order.resourceType}/${order.id}`,
         now,
+        fhirPath: deps.engines.fhirPath,
       });
       entry.questionnaire_response = filled.response;
       entry.answers = filled.answers;

@@ -1,7 +1,6 @@
 import type { Bundle, Reference, Resource } from "@medplum/fhirtypes";
-import fhirpath from "fhirpath";
-import r4 from "fhirpath/fhir-context/r4";
 import type { FhirReader } from "./_ehr-reader.ts";
+import { type FhirPathEngine, settle } from "./_engines.ts";
 
 /** What was done with one prefetch key. */
 export interface PrefetchNote {
@@ -36,20 +35,32 @@ const readable = new Set([
  * Fills a CDS service's prefetch templates from the EHR, through the caller's login. Tokens are
  * `{{context.x}}` and the FHIRPath CRD allows (`resolve()`, `ofType()`, `|`, `%key` for keys
  * filled before). A key whose token is empty or whose read fails is left out, as CDS Hooks lets
- * a client do; the notes say which and why.
+ * a client do; the notes say which and why (also when the FHIRPath engine cannot be loaded).
  */
 export async function fillPrefetch(
   templates: Record<string, string>,
   context: Record<string, unknown>,
   reader: FhirReader,
-  /** Resources the EHR does not hold yet (a draft order built from a code). */
-  drafts: Resource[] = [],
+  o: {
+    /** Resources the EHR does not hold yet (a draft order built from a code). */
+    drafts?: Resource[];
+    /** The FHIRPath engine the tokens are evaluated with, imported when there are templates. */
+    fhirPath: () => Promise<FhirPathEngine>;
+  },
 ): Promise<{ prefetch: Record<string, Resource>; notes: PrefetchNote[] }> {
   const prefetch: Record<string, Resource> = {};
   const notes: PrefetchNote[] = [];
+  const keys = Object.entries(templates);
+  if (keys.length === 0) return { prefetch, notes };
+  const loaded = await settle(o.fhirPath);
+  if ("unavailable" in loaded) {
+    for (const [key] of keys) notes.push({ key, status: "failed", why: loaded.unavailable });
+    return { prefetch, notes };
+  }
+  const drafts = o.drafts ?? [];
   let asked = 0;
-  for (const [key, template] of Object.entries(templates)) {
-    const query = expand(template, context, prefetch);
+  for (const [key, template] of keys) {
+    const query = expand(template, context, prefetch, loaded.engine);
     if (query === undefined) {
       notes.push({ key, status: "skipped", why: "a token in the template has no value" });
       continue;
@@ -175,10 +186,11 @@ function expand(
   template: string,
   context: Record<string, unknown>,
   filled: Record<string, Resource>,
+  fhirpath: FhirPathEngine,
 ): string | undefined {
   let missing = false;
   const out = template.replace(/\{\{([^}]+)\}\}/g, (_all, token: string) => {
-    const values = evaluateToken(token.trim(), context, filled);
+    const values = evaluateToken(token.trim(), context, filled, fhirpath);
     if (values.length === 0) missing = true;
     return values.map(encodeURIComponent).join(",");
   });
@@ -190,10 +202,11 @@ export function evaluateToken(
   token: string,
   context: Record<string, unknown>,
   filled: Record<string, Resource>,
+  fhirpath: FhirPathEngine,
 ): string[] {
   const out = new Set<string>();
   for (const part of splitTopLevel(token)) {
-    for (const v of evaluatePath(part.trim(), context, filled)) out.add(v);
+    for (const v of evaluatePath(part.trim(), context, filled, fhirpath)) out.add(v);
   }
   return [...out];
 }
@@ -202,6 +215,7 @@ function evaluatePath(
   path: string,
   context: Record<string, unknown>,
   filled: Record<string, Resource>,
+  fhirpath: FhirPathEngine,
 ): string[] {
   // `X.resolve().ofType(T).id` and `X.resolve().id` name ids of references: read them from the
   // references themselves, which is what resolving then taking the id amounts to.
@@ -210,11 +224,10 @@ function evaluatePath(
   let values: unknown[];
   try {
     values = fhirpath.evaluate(
-      { resourceType: "Parameters", context } as never,
+      { resourceType: "Parameters", context },
       base.startsWith("%") ? base : base.replace(/^context\b/, "%context"),
-      { context, ...filled } as Record<string, unknown>,
-      r4,
-    ) as unknown[];
+      { context, ...filled },
+    );
   } catch {
     return [];
   }

@@ -7,9 +7,8 @@ import type {
   QuestionnaireResponseItemAnswer,
   Resource,
 } from "@medplum/fhirtypes";
-import fhirpath from "fhirpath";
-import r4 from "fhirpath/fhir-context/r4";
 import type { CqlResults } from "./_cql.ts";
+import { type FhirPathEngine, settle } from "./_engines.ts";
 import { isCql, itemExpression } from "./questionnaire-items.ts";
 
 const dtr = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/";
@@ -45,6 +44,8 @@ export interface PrefillContext {
   coverageRef: string;
   orderRef: string;
   now: Date;
+  /** The FHIRPath engine, imported when the questionnaire has a FHIRPath expression. */
+  fhirPath: () => Promise<FhirPathEngine>;
 }
 
 /**
@@ -53,16 +54,19 @@ export interface PrefillContext {
  * Every answer carries DTR's information-origin (auto-client) and is listed with its source;
  * every item left empty is listed with why.
  */
-export function prefill(q: Questionnaire, ctx: PrefillContext): {
+export async function prefill(q: Questionnaire, ctx: PrefillContext): Promise<{
   response: QuestionnaireResponse;
   answers: FilledAnswer[];
   open: OpenQuestion[];
   problems: string[];
-} {
+}> {
   const answers: FilledAnswer[] = [];
   const open: OpenQuestion[] = [];
   const problems: string[] = [];
   const firstLibrary = [...ctx.cql.keys()][0];
+  const loaded = usesFhirPath(q.item) ? await settle(ctx.fhirPath) : undefined;
+  if (loaded && "unavailable" in loaded) problems.push(`FHIRPath: ${loaded.unavailable}`);
+  const fhirpath = loaded && "engine" in loaded ? loaded.engine : undefined;
 
   const fill = (item: QuestionnaireItem): QuestionnaireResponseItem | undefined => {
     if (item.type === "group") {
@@ -97,17 +101,14 @@ export function prefill(q: Questionnaire, ctx: PrefillContext): {
       }
       values = toList(lib[ref.define]);
       origin = { kind: "cql", library: ref.library, define: ref.define };
-    } else if (ex.language === "text/fhirpath") {
+    } else if (ex.language === fhirPathLanguage) {
+      if (!fhirpath) return leave("the gateway's FHIRPath engine is unavailable");
       try {
         values = fhirpath.evaluate(
-          (ctx.resources.patient ?? {}) as never,
+          ctx.resources.patient ?? {},
           ex.expression,
-          { ...ctx.resources, resource: { resourceType: "QuestionnaireResponse" } } as Record<
-            string,
-            unknown
-          >,
-          r4,
-        ) as unknown[];
+          { ...ctx.resources, resource: { resourceType: "QuestionnaireResponse" } },
+        );
       } catch (err) {
         problems.push(
           `Item ${item.linkId}: FHIRPath failed (${
@@ -151,6 +152,15 @@ export function prefill(q: Questionnaire, ctx: PrefillContext): {
     item: items,
   };
   return { response, answers, open, problems };
+}
+
+const fhirPathLanguage = "text/fhirpath";
+
+/** Whether any item (at any depth) is filled by a FHIRPath expression. */
+function usesFhirPath(items: QuestionnaireItem[] | undefined): boolean {
+  return (items ?? []).some((item) =>
+    itemExpression(item)?.language === fhirPathLanguage || usesFhirPath(item.item)
+  );
 }
 
 /** `"Lib"."Define"`, `Lib.Define` or `Define` (then the first library). */

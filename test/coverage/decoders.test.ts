@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ClaimResponse } from "@medplum/fhirtypes";
 import { claimResponseOf, decodeClaimResponse } from "../../src/coverage/claim-response.ts";
 import { decisionOf, decodeCrdResponse } from "../../src/coverage/crd-response.ts";
+import { createEngines } from "../../src/coverage/_engines.ts";
 import { evaluateToken } from "../../src/coverage/prefetch.ts";
 
 const example = (name: string) =>
@@ -90,7 +91,7 @@ describe("decoding the guides' own examples", () => {
     expect(decodeClaimResponse(claimResponseOf(wrapped).response!).decision).toBe("approved");
   });
 
-  it("fills the guide's prefetch tokens: context, resolve().ofType().id, unions and %key", () => {
+  it("fills the guide's prefetch tokens: context, resolve().ofType().id, unions and %key", async () => {
     const context = {
       patientId: "p1",
       draftOrders: {
@@ -115,12 +116,14 @@ describe("decoding the guides' own examples", () => {
         participant: [{ individual: { reference: "Practitioner/dr2" } }],
       },
     } as never;
-    expect(evaluateToken("context.patientId", context, {})).toEqual(["p1"]);
+    const fhirpath = await createEngines().fhirPath();
+    expect(evaluateToken("context.patientId", context, {}, fhirpath)).toEqual(["p1"]);
     expect(
       evaluateToken(
         "context.draftOrders.entry.resource.ofType(DeviceRequest).code.resolve().id",
         context,
         {},
+        fhirpath,
       ),
     )
       .toEqual(["d1"]);
@@ -128,12 +131,14 @@ describe("decoding the guides' own examples", () => {
       "%encounter.participant.individual.resolve().ofType(Practitioner).id|context.draftOrders.entry.resource.requester.resolve().ofType(Practitioner).id",
       context,
       filled,
+      fhirpath,
     )).toEqual(["dr2", "dr1"]);
     expect(
       evaluateToken(
         "context.draftOrders.entry.resource.performer.resolve().ofType(Practitioner).id",
         context,
         {},
+        fhirpath,
       ),
     )
       .toEqual([]);

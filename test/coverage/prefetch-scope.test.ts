@@ -1,6 +1,7 @@
 import type { Resource } from "@medplum/fhirtypes";
 import { describe, expect, it } from "vitest";
 import type { FhirReader } from "../../src/coverage/_ehr-reader.ts";
+import { createEngines } from "../../src/coverage/_engines.ts";
 import { fillPrefetch } from "../../src/coverage/prefetch.ts";
 
 /** Records what a prefetch would read (the EHR side is the FhirReader interface itself). */
@@ -22,6 +23,7 @@ function recordingReader() {
 }
 
 const context = { patientId: "p1", userId: "Practitioner/dr1" };
+const { fhirPath } = createEngines();
 
 describe("prefetch templates a payer writes cannot read beyond this patient", () => {
   it("fills the guide's own templates", async () => {
@@ -33,6 +35,7 @@ describe("prefetch templates a payer writes cannot read beyond this patient", ()
       },
       context,
       reader,
+      { fhirPath },
     );
     expect(notes.map((n) => n.status)).toEqual(["filled", "filled"]);
     expect(calls).toEqual(["Patient/p1", "Coverage?patient=Patient%2Fp1&status=active"]);
@@ -48,7 +51,9 @@ describe("prefetch templates a payer writes cannot read beyond this patient", ()
     ["http://evil.example/Patient/p1", "not a read or search"],
   ])("skips %s (%s) and reads nothing", async (template, why) => {
     const { reader, calls } = recordingReader();
-    const { notes, prefetch } = await fillPrefetch({ hostile: template }, context, reader);
+    const { notes, prefetch } = await fillPrefetch({ hostile: template }, context, reader, {
+      fhirPath,
+    });
     expect(calls).toEqual([]);
     expect(prefetch).toEqual({});
     expect(notes[0]).toMatchObject({ key: "hostile", status: "skipped" });
@@ -60,7 +65,7 @@ describe("prefetch templates a payer writes cannot read beyond this patient", ()
     const templates = Object.fromEntries(
       Array.from({ length: 50 }, (_, i) => [`k${i}`, "Coverage?patient={{context.patientId}}"]),
     );
-    const { notes } = await fillPrefetch(templates, context, reader);
+    const { notes } = await fillPrefetch(templates, context, reader, { fhirPath });
     expect(calls.length).toBe(20);
     expect(notes.filter((n) => n.status === "skipped").length).toBe(30);
   });
