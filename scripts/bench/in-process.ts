@@ -8,6 +8,7 @@
  */
 import process from "node:process";
 import { createApp } from "../../src/app.ts";
+import { noAudit } from "../../src/audit/audit-log.ts";
 import { createCatalog } from "../../src/catalog/catalog.ts";
 import { toPlatform } from "../../src/catalog/load.ts";
 import { platformFileSchema } from "../../src/catalog/schema.ts";
@@ -47,7 +48,6 @@ const file = { id: "bench", name: "Bench", type: "sandbox", fhir_base_url: up };
 const catalog = createCatalog([
   toPlatform("platforms/bench.json", platformFileSchema.parse(file), config.env),
 ]);
-const audit = { record() {}, close: () => Promise.resolve() };
 const { app } = createApp({
   config,
   catalog,
@@ -55,7 +55,7 @@ const { app } = createApp({
   log,
   vault,
   fetch: upstream,
-  audit: process.env.BENCH_AUDIT === "stdout" ? undefined : audit,
+  audit: process.env.BENCH_AUDIT === "stdout" ? undefined : noAudit,
 });
 
 async function cost(path: string, n: number): Promise<{ p50: number; mean: number }> {
