@@ -94,6 +94,7 @@ export function createApp(deps: AppDeps): BuiltApp {
     createSessionService({
       vault: deps.vault,
       idleSeconds: config.sessionIdleSeconds,
+      cacheSeconds: config.sessionCacheSeconds,
       log: deps.log,
       now: deps.now,
     });
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): BuiltApp {
       publicUrl: config.publicUrl,
       refreshSkewSeconds: config.refreshSkewSeconds,
       sessionIdleSeconds: config.sessionIdleSeconds,
+      cacheSeconds: config.sessionCacheSeconds,
       now: deps.now,
       env: config.env,
       audit,

@@ -42,6 +42,7 @@ const envSchema = z.object({
   FHIR_GATEWAY_MASTER_KEY: z.string().min(1).optional(),
   FHIR_GATEWAY_SESSION_IDLE_SECONDS: seconds.default(8 * 3600),
   FHIR_GATEWAY_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).default(60),
+  FHIR_GATEWAY_SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   FHIR_GATEWAY_MCP_ALLOWED_HOSTS: csv.optional(),
   FHIR_GATEWAY_MCP_ALLOWED_ORIGINS: csv.optional(),
   FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(100_000),
@@ -86,6 +87,12 @@ export interface Config {
   masterKey?: string;
   sessionIdleSeconds: number;
   refreshSkewSeconds: number;
+  /**
+   * How long this instance reuses a session, a verified auth handle and a decrypted bearer
+   * before reading the store again (never past the token's expiry minus the refresh skew);
+   * another instance's logout is seen here within this time. 0 turns the caches off.
+   */
+  sessionCacheSeconds: number;
   mcpAllowedHosts?: string[];
   mcpAllowedOrigins?: string[];
   mcpMaxResponseBytes: number;
@@ -192,6 +199,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     masterKey: e.FHIR_GATEWAY_MASTER_KEY,
     sessionIdleSeconds: e.FHIR_GATEWAY_SESSION_IDLE_SECONDS,
     refreshSkewSeconds: e.FHIR_GATEWAY_REFRESH_SKEW_SECONDS,
+    sessionCacheSeconds: e.FHIR_GATEWAY_SESSION_CACHE_SECONDS,
     mcpAllowedHosts: e.FHIR_GATEWAY_MCP_ALLOWED_HOSTS,
     mcpAllowedOrigins: e.FHIR_GATEWAY_MCP_ALLOWED_ORIGINS,
     mcpMaxResponseBytes: e.FHIR_GATEWAY_MCP_MAX_RESPONSE_BYTES,

@@ -4,6 +4,8 @@ import type { Catalog } from "../catalog/catalog.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
 import type { Vault } from "../store/types.ts";
+import type { TokenRecord } from "./token-record.ts";
+import type { BearerCache } from "./_bearer-cache.ts";
 import type { Discovery } from "./discovery.ts";
 
 /** What every part of the SMART module shares; built once by createSmartAuth. */
@@ -33,7 +35,9 @@ export interface AuthContext {
   /** Where logins, refreshes and revocations are recorded, when auditing is on. */
   audit?: AuditLog;
   /** Refreshes running in this process, so concurrent callers share one (single-flight). */
-  refreshing: Map<string, Promise<string>>;
+  refreshing: Map<string, Promise<TokenRecord>>;
+  /** The bearers this instance sent lately (short-lived, per instance). */
+  bearers: BearerCache;
 }
 
 /** How long a login may take between /login and /callback. */

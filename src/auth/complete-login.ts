@@ -140,6 +140,8 @@ async function exchange(
   const ttlMs = Math.max((record.expiresAt ?? now) - now, 0) + ctx.keepMs;
   await addToOwnerIndex(ctx.vault, pending.owner, platform.key, ttlMs, ctx.now);
   await ctx.vault.put(tokensKey(pending.owner, platform.key), record, { ttlMs });
+  // A new login replaces what this instance remembered of the last one, at once.
+  ctx.bearers.forget(pending.owner, platform.key);
   ctx.log.info("login completed", {
     platform: platform.key,
     scopes: record.scopes.join(" "),

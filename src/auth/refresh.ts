@@ -32,7 +32,7 @@ export function loginNeeded(
 }
 
 /**
- * A usable access token for `owner` on `platform`, refreshed first when it expires within
+ * The record of a usable access token for `owner` on `platform`, refreshed first when it expires within
  * the refresh skew (scaled to the token's lifetime), or when `force`d after the platform
  * refused it. A login without a refresh token keeps its token until it really expires.
  *
@@ -48,11 +48,11 @@ export async function accessToken(
   platform: Platform,
   record: TokenRecord,
   force = false,
-): Promise<string> {
+): Promise<TokenRecord> {
   if (record.state === "expired") throw loginNeeded("session_expired", platform.key, record.reason);
   const now = ctx.now();
-  if (!force && isFresh(record, now, ctx.refreshSkewMs)) return record.accessToken;
-  if (!force && !record.refreshToken && !isLapsed(record, now)) return record.accessToken;
+  if (!force && isFresh(record, now, ctx.refreshSkewMs)) return record;
+  if (!force && !record.refreshToken && !isLapsed(record, now)) return record;
   const flight = `${owner}\u0000${platform.key}\u0000${force ? record.accessToken : ""}`;
   let running = ctx.refreshing.get(flight);
   if (!running) {
@@ -73,7 +73,7 @@ async function refreshOnce(
   platform: Platform,
   seen: TokenRecord,
   force: boolean,
-): Promise<string> {
+): Promise<TokenRecord> {
   const key = tokensKey(owner, platform.key);
   const claimId = crypto.randomUUID();
   for (;;) {
@@ -85,11 +85,9 @@ async function refreshOnce(
       throw loginNeeded("session_expired", platform.key, current.reason);
     }
     const renewed = current.accessToken !== seen.accessToken;
-    if ((renewed || !force) && isFresh(current, now, ctx.refreshSkewMs)) {
-      return current.accessToken;
-    }
+    if ((renewed || !force) && isFresh(current, now, ctx.refreshSkewMs)) return current;
     if (!current.refreshToken) {
-      if (!isLapsed(current, now) && !(force && !renewed)) return current.accessToken;
+      if (!isLapsed(current, now) && !(force && !renewed)) return current;
       return await expire(ctx, key, entry, platform, "the platform issued no refresh token.");
     }
     const claim = current.refreshClaim;
@@ -116,7 +114,7 @@ async function refresh(
   current: TokenRecord,
   platform: Platform,
   claimId: string,
-): Promise<string> {
+): Promise<TokenRecord> {
   const key = tokensKey(owner, platform.key);
   const meta = await ctx.discovery.get(platform);
   const party = await partyFor(ctx, platform, meta, current.issuer);
@@ -169,13 +167,16 @@ async function refresh(
   const entry = await ownClaim(ctx, key, claimId);
   // Written only while our claim stands (a fencing check): a login or logout meanwhile wins.
   const stored = entry !== undefined && await ctx.vault.putIf(key, entry.version, next, { ttlMs });
+  // The old bearer is forgotten here; the new one is remembered only when it is the stored one.
+  ctx.bearers.forget(owner, platform.key);
+  if (stored) ctx.bearers.remember(owner, platform.key, next);
   if (stored) await addToOwnerIndex(ctx.vault, owner, platform.key, ttlMs, ctx.now);
   await auditAuth(ctx, owner, { action: "refresh", platform: platform.key, outcome: "success" });
   ctx.log.info(stored ? "token refreshed" : "token refreshed; the login changed meanwhile", {
     platform: platform.key,
     rotated: next.refreshToken !== current.refreshToken,
   });
-  return next.accessToken;
+  return next;
 }
 
 /** The record, when it still carries our claim. */
@@ -207,6 +208,7 @@ async function expire(
   await ctx.vault.putIf(key, entry.version, expired, { ttlMs: ctx.keepMs });
   ctx.log.info("login expired", { platform: platform.key, reason });
   const owner = key.slice("tokens:".length, key.length - platform.key.length - 1);
+  ctx.bearers.forget(owner, platform.key);
   await auditAuth(ctx, owner, {
     action: "revocation",
     platform: platform.key,

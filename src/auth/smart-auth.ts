@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 import type { Vault } from "../store/types.ts";
 import { type AuthContext, loginChannel, pendingKey, tokensKey } from "./_context.ts";
 import { auditAuth } from "./_audit.ts";
+import { createBearerCache } from "./_bearer-cache.ts";
 import { describeOAuthError, requestOptions } from "./_oauth-client.ts";
 import { ownerPlatforms, removeFromOwnerIndex } from "./_owner-index.ts";
 import { partyFor } from "./_party.ts";
@@ -30,6 +31,11 @@ export interface SmartAuthOptions {
   publicUrl: string;
   refreshSkewSeconds: number;
   sessionIdleSeconds: number;
+  /**
+   * How long this instance reuses a decrypted bearer without reading the store
+   * (FHIR_GATEWAY_SESSION_CACHE_SECONDS); never past its refresh time. Default 0, off.
+   */
+  cacheSeconds?: number;
   now?: () => number;
   discovery?: Discovery;
   /** The environment snapshot (per-platform signing keys); default none. */
@@ -61,6 +67,11 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     env: options.env ?? {},
     clientKeys: new Map(),
     refreshing: new Map(),
+    bearers: createBearerCache({
+      cacheMs: (options.cacheSeconds ?? 0) * 1000,
+      refreshSkewMs: options.refreshSkewSeconds * 1000,
+      now,
+    }),
     audit: options.audit,
   };
   const { vault } = ctx;
@@ -113,9 +124,12 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     async logout(owner, ref) {
       const platform = ctx.catalog.get(ref);
       const key = tokensKey(owner, platform.key);
+      ctx.bearers.forget(owner, platform.key);
       const record = await vault.get<TokenRecord>(key).catch(() => undefined);
       if (record?.state === "active") await revoke(ctx, platform, record);
       await vault.delete(key);
+      // Again once it is gone: a request that read the record meanwhile keeps nothing.
+      ctx.bearers.forget(owner, platform.key);
       await vault.delete(pendingKey(owner, platform.key));
       await removeFromOwnerIndex(vault, owner, platform.key, now);
       ctx.log.info("logged out", { platform: platform.key });
@@ -130,11 +144,18 @@ export function createSmartAuth(options: SmartAuthOptions): SmartAuth {
     async authorization(platform, owner, opts) {
       // No login exists for a platform without OAuth: skip the vault read on that hot path.
       if (!requiresAuth(platform)) return undefined;
-      const record = owner
-        ? await vault.get<TokenRecord>(tokensKey(owner, platform.key))
-        : undefined;
-      if (!owner || !record) throw loginNeeded("not_authenticated", platform.key);
-      return `Bearer ${await accessToken(ctx, owner, platform, record, opts?.forceRefresh)}`;
+      if (!owner) throw loginNeeded("not_authenticated", platform.key);
+      const force = opts?.forceRefresh === true;
+      // The platform refused the bearer: this instance forgets it before anything else.
+      if (force) ctx.bearers.forget(owner, platform.key);
+      const known = force ? undefined : ctx.bearers.get(owner, platform.key);
+      if (known) return known;
+      const since = ctx.bearers.stamp();
+      const record = await vault.get<TokenRecord>(tokensKey(owner, platform.key));
+      if (!record) throw loginNeeded("not_authenticated", platform.key);
+      const usable = await accessToken(ctx, owner, platform, record, force);
+      ctx.bearers.remember(owner, platform.key, usable, since);
+      return `Bearer ${usable.accessToken}`;
     },
   };
 }

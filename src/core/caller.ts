@@ -1,3 +1,5 @@
+import { createLocalCache } from "../store/local-cache.ts";
+
 /**
  * Who is calling, resolved once per request by `resolveCaller()`. Operations take a Caller;
  * the vault is keyed by its `owner`, never by a cookie or a transport session.
@@ -66,10 +68,17 @@ export async function resolveCaller(
   return fallback;
 }
 
+/** Tags of the owners seen lately: a tag never changes, and a digest per request costs. */
+const tags = createLocalCache<string>({ maxEntries: 10_000 });
+
 /** A tag for an owner: the first characters of its SHA-256, so logs can follow a session. */
 export async function ownerTag(owner: string): Promise<string> {
+  const known = tags.get(owner);
+  if (known) return known;
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(owner)),
   );
-  return [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const tag = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  tags.set(owner, tag, Infinity);
+  return tag;
 }

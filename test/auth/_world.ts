@@ -53,6 +53,14 @@ export interface AuthWorld {
   otherInstance(): Hono;
   /** Moves the gateway's clock forward. */
   advance(ms: number): void;
+  /** The gateway's clock, in epoch milliseconds. */
+  now(): number;
+  /**
+   * Moves the gateway's clock just past its session and bearer caches
+   * (FHIR_GATEWAY_SESSION_CACHE_SECONDS), so what was written to the store behind its back
+   * (as by another instance) is what it reads next.
+   */
+  lapseCaches(): void;
   /** Stops the gateway and its store, then starts both again on the same port and keys. */
   restart(): Promise<void>;
   /** A browser-like client with its own cookie jar, recording what the gateway answers. */
@@ -187,6 +195,8 @@ export async function startAuthWorld(
     tokenGrants,
     fetched,
     advance: (ms) => (offset += ms),
+    now,
+    lapseCaches: () => (offset += config.sessionCacheSeconds * 1000 + 1),
     auth: first.auth,
     otherInstance: () => build(createVault(createMemoryStore({ space, now }), keyring)).app,
     client: () => createHttpClient(recording),

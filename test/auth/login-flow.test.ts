@@ -71,8 +71,10 @@ describe.each([
     expect(secondToken).not.toBe(firstToken);
 
     // The platform refuses the stored token (it was replaced): one 401 upstream, one refresh.
+    // Written behind the gateway's back, so it is read once the gateway's caches lapse.
     const record = (await world.vault.get<TokenRecord>(key))!;
     await world.vault.put(key, { ...record, accessToken: "no-longer-valid" });
+    world.lapseCaches();
     expect((await search()).status).toBe(200);
     expect(world.tokenGrants.slice(grantsBefore)).toEqual(["refresh_token", "refresh_token"]);
     const refreshToken = (await world.vault.get<TokenRecord>(key))!.refreshToken;

@@ -62,6 +62,10 @@ describe("Redis outage", () => {
     for (const outage of ["stopped", "frozen"] as const) {
       if (outage === "stopped") await redis.kill();
       else redis.pause();
+      // A session and bearer this instance verified moments ago still serve a read...
+      expect((await timed(read)).status).toBe(200);
+      // ...until its caches lapse (FHIR_GATEWAY_SESSION_CACHE_SECONDS): then it needs the store.
+      world.lapseCaches();
 
       const fhir = await timed(read);
       expect(fhir.status).toBe(503);
