@@ -32,9 +32,10 @@ export function loginNeeded(
 }
 
 /**
- * The record of a usable access token for `owner` on `platform`, refreshed first when it expires within
- * the refresh skew (scaled to the token's lifetime), or when `force`d after the platform
- * refused it. A login without a refresh token keeps its token until it really expires.
+ * The record of a usable access token for `owner` on `platform` (the caller may remember its
+ * bearer until its refresh time), refreshed first when it expires within the refresh skew
+ * (scaled to the token's lifetime), or when `force`d after the platform refused it. A login
+ * without a refresh token keeps its token until it really expires.
  *
  * Single-flight at two levels: concurrent callers in this process share one refresh, and one
  * refresh per owner x platform runs across every instance (a store lock renewed while it

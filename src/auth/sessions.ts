@@ -170,8 +170,8 @@ async function storageKey(id: string): Promise<string> {
 
 /**
  * The owner a handle names and when it expires (epoch ms), or undefined when it is forged,
- * expired, garbled or signed with a master key no longer configured. The `kid` picks the key among every configured one, so a
- * handle signed before a rotation stays valid until it expires.
+ * expired, garbled or signed with a master key no longer configured. The `kid` picks the key
+ * among every configured one, so a handle signed before a rotation stays valid until it expires.
  */
 async function verifyHandle(
   handle: string,
