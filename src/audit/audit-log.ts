@@ -3,7 +3,9 @@ import type { AuditEvent } from "./events.ts";
 /** Where audit events go. `record` never throws and never waits: auditing cannot fail a call. */
 export interface AuditLog {
   record(event: AuditEvent): void;
-  /** Flushes and closes file sinks. */
+  /** Resolves once every event recorded before the call has reached its sinks. */
+  flush(): Promise<void>;
+  /** Flushes, then closes file sinks. */
   close(): Promise<void>;
 }
 
@@ -15,6 +17,8 @@ export interface AuditLogOptions {
   sinks: AuditSink[];
   /** Clock in epoch milliseconds (tests inject one). */
   now?: () => number;
+  /** Called by flush(): resolves once the sinks have written what they were given. */
+  onFlush?: () => Promise<void>;
   /** Called by close(), e.g. to close a file. */
   onClose?: () => Promise<void>;
 }
@@ -58,6 +62,10 @@ const names: Record<string, string> = {
 };
 
 const actions = new Set(["login", "refresh", "revocation", "fhir", "refusal"]);
+/** [field, output name, rule] in output order, built once. */
+const fieldList = Object.entries(names).map(([field, name]) =>
+  [field, name, rules[field]] as const
+);
 
 /**
  * An audit log writing one JSON line per event to every sink. Only the fields the event
@@ -76,27 +84,58 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         // A failing sink must not fail the request that is being audited.
       }
     },
+    flush: () => options.onFlush?.() ?? Promise.resolve(),
     close: () => options.onClose?.() ?? Promise.resolve(),
   };
 }
 
-/** The JSON line for an event, or undefined for an unknown action. */
+/**
+ * The JSON line for an event, or undefined for an unknown action. Written as text, field by
+ * field (one per request on the FHIR path): every value is a checked code, id or number.
+ */
 export function toAuditLine(event: AuditEvent, at: number): string | undefined {
   if (!actions.has(event.action)) return undefined;
-  const out: Record<string, unknown> = { time: new Date(at).toISOString(), type: "audit" };
+  // fhir and refusal lines carry an outcome derived from the event, not the caller's.
+  const outcome = event.action === "fhir"
+    ? validStatus(event.status) && event.status < 400 ? "success" : "failure"
+    : event.action === "refusal"
+    ? "failure"
+    : undefined;
+  let line = `{"time":"${isoTime(at)}","type":"audit"`;
+  let outcomeWritten = false;
   const fields = event as unknown as Record<string, unknown>;
-  for (const [field, name] of Object.entries(names)) {
+  for (const [field, name, rule] of fieldList) {
     const value = fields[field];
     if (value === undefined) continue;
-    if (field === "action") out[name] = value;
-    else if (field === "status") out[name] = validStatus(value) ? value : "(invalid)";
-    else out[name] = typeof value === "string" && rules[field]!.test(value) ? value : "(invalid)";
+    let text: string;
+    if (field === "action") text = `"${value}"`;
+    else if (field === "status") text = validStatus(value) ? String(value) : `"(invalid)"`;
+    else if (field === "outcome" && outcome !== undefined) {
+      text = `"${outcome}"`;
+      outcomeWritten = true;
+    } else if (typeof value === "string" && rule!.test(value)) {
+      // Only a route may hold a quote or a backslash; every other rule admits neither.
+      text = field === "route" ? JSON.stringify(value) : `"${value}"`;
+    } else text = `"(invalid)"`;
+    line += `,"${name}":${text}`;
   }
-  if (event.action === "fhir") {
-    out.outcome = validStatus(event.status) && event.status < 400 ? "success" : "failure";
+  if (outcome !== undefined && !outcomeWritten) line += `,"outcome":"${outcome}"`;
+  return `${line}}`;
+}
+
+let isoSecond = Number.NaN;
+let isoPrefix = "";
+/** `new Date(at).toISOString()`, with the part up to the second formatted once per second. */
+function isoTime(at: number): string {
+  const ms = Math.floor(at);
+  if (!(ms >= 0 && ms < 253_402_300_800_000)) return new Date(at).toISOString();
+  const second = ms - (ms % 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second).toISOString().slice(0, 19);
   }
-  if (event.action === "refusal") out.outcome = "failure";
-  return JSON.stringify(out);
+  const milli = ms - second;
+  return `${isoPrefix}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
 }
 
 function validStatus(value: unknown): value is number {
@@ -104,4 +143,8 @@ function validStatus(value: unknown): value is number {
 }
 
 /** An audit log that drops every event. */
-export const noAudit: AuditLog = { record() {}, close: () => Promise.resolve() };
+export const noAudit: AuditLog = {
+  record() {},
+  flush: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};

@@ -38,6 +38,7 @@ export function meteredAudit(audit: AuditLog, metrics: Metrics): AuditLog {
       }
       audit.record(event);
     },
+    flush: () => audit.flush(),
     close: () => audit.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuditLog } from "../../src/audit/audit-log.ts";
+import { createAuditLog, toAuditLine } from "../../src/audit/audit-log.ts";
 import type { AuditEvent } from "../../src/audit/events.ts";
 import { openAuditLog } from "../../src/audit/open-audit-log.ts";
 import { createLogger } from "../../src/log.ts";
@@ -118,6 +118,93 @@ describe("audit log", () => {
   });
 });
 
+describe("audit lines off the request path (issue 12)", () => {
+  const event: AuditEvent = { action: "refusal", reason: "bad_origin", route: "/api/platforms" };
+  /** A stdout whose writes wait until the test releases them. */
+  function gatedStdout() {
+    const writes: string[][] = [];
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    return {
+      writes,
+      write: (text: string) => {
+        writes.push(text.split("\n"));
+        return gate;
+      },
+      open() {
+        release();
+        gate = Promise.resolve();
+      },
+    };
+  }
+
+  it("writes nothing while the request records, then every line recorded meanwhile in one write", async () => {
+    const writes: string[] = [];
+    const log = openAuditLog({ auditStdout: true }, createLogger("silent"), {
+      stdout: (text) => void writes.push(text),
+    });
+    for (let i = 0; i < 3; i++) log.record(event);
+    expect(writes).toEqual([]);
+    await log.flush();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.split("\n").map((l) => JSON.parse(l).reason)).toEqual([
+      "bad_origin",
+      "bad_origin",
+      "bad_origin",
+    ]);
+    await log.close();
+  });
+
+  it("holds a bounded queue while stdout is blocked, drops the rest and reports how many", async () => {
+    const errors: string[] = [];
+    const stdout = gatedStdout();
+    const line = toAuditLine(event, Date.now())!;
+    const log = openAuditLog(
+      { auditStdout: true },
+      createLogger("debug", (l) => errors.push(l)),
+      // Room for five lines while a write is in flight.
+      { stdout: stdout.write, maxQueuedChars: line.length * 5 },
+    );
+    log.record(event);
+    const first = log.flush(); // the first write starts and blocks
+    for (let i = 0; i < 20; i++) log.record(event);
+    expect(stdout.writes).toHaveLength(1);
+    stdout.open();
+    await first;
+    expect(stdout.writes.map((w) => w.length)).toEqual([1, 5]);
+    const dropped = errors.map((l) => JSON.parse(l)).filter((l) =>
+      l.msg.startsWith("audit lines dropped")
+    );
+    expect(dropped).toEqual([
+      expect.objectContaining({ level: "error", sink: "stdout", dropped: 15 }),
+    ]);
+    await log.close();
+  });
+
+  it("close() writes what is queued, and a line recorded after close goes to stdout at once", async () => {
+    const writes: string[] = [];
+    const log = openAuditLog({ auditStdout: true }, createLogger("silent"), {
+      stdout: (text) => void writes.push(text),
+    });
+    log.record(event);
+    log.record(event);
+    await log.close();
+    expect(writes.join("\n").split("\n")).toHaveLength(2);
+    log.record(event);
+    expect(writes.join("\n").split("\n")).toHaveLength(3);
+  });
+
+  it("writes the time to the millisecond and a route holding quotes as valid JSON", () => {
+    const { audit, parsed } = capture();
+    for (const t of [at + 7, at + 59_999, 0, -1, 253_402_300_800_000]) {
+      const line = toAuditLine({ action: "refusal", reason: "bad_origin" }, t)!;
+      expect(JSON.parse(line).time).toBe(new Date(t).toISOString());
+    }
+    audit.record({ action: "refusal", reason: "rate_limited", route: '/a"b\\c' });
+    expect(parsed()[0]).toMatchObject({ route: '/a"b\\c', outcome: "failure" });
+  });
+});
+
 describe("audit file (FHIR_GATEWAY_AUDIT_FILE)", () => {
   let dir: string;
   beforeAll(async () => {
@@ -129,7 +216,7 @@ describe("audit file (FHIR_GATEWAY_AUDIT_FILE)", () => {
     const stdout: string[] = [];
     const file = `${dir}/sub/audit.jsonl`;
     const log = openAuditLog({ auditStdout: true, auditFile: file }, createLogger("silent"), {
-      stdout: (l) => stdout.push(l),
+      stdout: (text) => void stdout.push(...text.split("\n")),
     });
     log.record({
       action: "revocation",
@@ -152,7 +239,7 @@ describe("audit file (FHIR_GATEWAY_AUDIT_FILE)", () => {
     const log = openAuditLog(
       { auditStdout: true, auditFile: dir }, // a directory cannot be opened for appending
       createLogger("debug", (l) => errors.push(l)),
-      { stdout: (l) => stdout.push(l) },
+      { stdout: (text) => void stdout.push(...text.split("\n")) },
     );
     log.record({ action: "refusal", reason: "bad_origin" });
     log.record({ action: "refusal", reason: "bad_origin" });

@@ -68,3 +68,18 @@ export async function patientPeer(
   });
   return Object.assign(peer, { bodies });
 }
+
+const repoRoot = new URL("../..", import.meta.url).pathname;
+/** The real entry point (src/main.ts) under each runtime, run from the repository root. */
+export const mainCommands = {
+  node: [process.execPath, "--import", "tsx", "src/main.ts"],
+  deno: [
+    `${repoRoot}node_modules/deno/deno`,
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read=.",
+    "--allow-write=./data",
+    "src/main.ts",
+  ],
+} as const;

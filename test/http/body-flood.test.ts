@@ -5,6 +5,7 @@ import { request } from "node:http";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startStaticPeer, type StaticPeer } from "../peers/static-server.ts";
+import { mainCommands } from "./_edge-app.ts";
 
 // Issue 9 items 2 and 11: a 200 MB anonymous form body took the process from 266 MB to
 // 1.38 GB. The real server (src/main.ts, under Node and under Deno) runs in a child process
@@ -30,18 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => upstream?.close());
 
-const runtimes = {
-  node: [process.execPath, "--import", "tsx", "src/main.ts"],
-  deno: [
-    `${root}node_modules/deno/deno`,
-    "run",
-    "--allow-net",
-    "--allow-env",
-    "--allow-read=.",
-    "--allow-write=./data",
-    "src/main.ts",
-  ],
-} as const;
+const runtimes = mainCommands;
 
 /** Figures for the report: runtime -> case -> RSS growth and MB the client got to send. */
 const figures: Record<string, Record<string, { rssGrowthMb: number; sentMb: number }>> = {};
