@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   const fetchFn = deps.fetch ?? globalThis.fetch.bind(globalThis);
   const { config } = deps;
   // Prometheus metrics (src/metrics/): requests, upstream latency, logins, refusals.
-  const metrics = createAppMetrics(config.env, (ref) => deps.catalog.find(ref)?.id);
+  const metrics = createAppMetrics(config.env);
   // Audit: logins, FHIR access (through the core's observer) and refusals at the edge.
   const rawAudit = deps.audit ?? openAuditLog(config, deps.log);
   const audit = metrics ? metrics.audit(rawAudit) : rawAudit;
@@ -144,15 +144,18 @@ export function createApp(deps: AppDeps): BuiltApp {
     now: deps.now,
   });
   const app = new Hono();
-  app.onError(createErrorHandler(deps.log));
-  if (metrics) app.use(metrics.middleware);
-  // Request id, access log, security headers, CORS, rate limits and body limit: every route.
+  const onError = createErrorHandler(deps.log);
+  app.onError(onError);
+  // One pass on every route: request id, timing, access log, metrics, security headers,
+  // CORS, then rate limits and the body limit.
   const edge = createEdge({
     config,
     log: deps.log,
     audit,
     counters: deps.vault?.store,
-    platformOf: (ref) => deps.catalog.find(ref)?.key,
+    platformOf: (ref) => deps.catalog.find(ref),
+    onError,
+    listeners: metrics ? [metrics.onAnswered] : [],
     now: deps.now,
   });
   for (const middleware of edge.middleware) app.use(middleware);

@@ -1,18 +1,6 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Logger } from "../log.ts";
-import { patternParam, routePattern } from "./route-pattern.ts";
-
-/** Options of accessLog(). */
-export interface AccessLogOptions {
-  log: Logger;
-  /** A monotonic clock in milliseconds (default performance.now); tests inject one. */
-  now?: () => number;
-  /**
-   * The platform id for a `:platform` value of the path, or undefined when it names none:
-   * only ids the catalog knows are written, never whatever a caller put in the URL.
-   */
-  platformOf?: (ref: string) => string | undefined;
-}
+import type { AnsweredRequest } from "./edge-pass.ts";
 
 /** The status logged for a request whose caller went away before the answer (nginx's 499). */
 export const clientClosedStatus = 499;
@@ -22,30 +10,22 @@ export const clientClosedStatus = 499;
  * holds ids), platform, status and duration. No query string, header or body is ever
  * written: query values can hold PHI. A caller that disconnected is logged as status 499
  * "client closed", not as whatever error its abort caused downstream. Duration runs until
- * the answer's headers are ready; a streamed body may take longer.
+ * the answer's headers are ready; a streamed body may take longer. Undefined when the log
+ * drops info lines: then the edge builds no line at all.
  */
-export function accessLog(options: AccessLogOptions): MiddlewareHandler {
-  const now = options.now ?? (() => performance.now());
-  return async function accessLog(c, next) {
-    const started = now();
-    // Kept now: later middleware may replace c.req.raw (the body limit does).
-    const signal = c.req.raw.signal;
-    let threw = true;
-    try {
-      await next();
-      threw = false;
-    } finally {
-      const route = routePattern(c);
-      const ref = patternParam(c, route, "platform");
-      const closed = signal.aborted;
-      options.log.info(closed ? "client closed" : "request", {
-        request_id: c.get("requestId"),
-        method: c.req.method,
-        route,
-        platform: ref === undefined ? undefined : options.platformOf?.(ref) ?? "(unknown)",
-        status: closed ? clientClosedStatus : threw ? 500 : c.res.status,
-        duration_ms: Math.round((now() - started) * 10) / 10,
-      });
-    }
+export function createAccessLog(
+  log: Logger,
+): ((c: Context, answered: AnsweredRequest) => void) | undefined {
+  if (!log.enabled("info")) return undefined;
+  return function accessLog(c, a) {
+    log.info(a.closed ? "client closed" : "request", {
+      request_id: c.get("requestId"),
+      method: c.req.method,
+      route: a.route,
+      // Only keys the catalog knows are written, never whatever a caller put in the URL.
+      platform: a.platform === undefined ? undefined : a.platform?.key ?? "(unknown)",
+      status: a.closed ? clientClosedStatus : a.status,
+      duration_ms: Math.round(a.durationMs * 10) / 10,
+    });
   };
 }

@@ -31,9 +31,16 @@ export function bodyTooLarge(maxBytes: number): GatewayError {
 export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
   const { maxBytes } = options;
   return async function bodyLimit(c, next) {
+    const declared = c.req.header("content-length");
+    // A GET or HEAD that declares no body has none; not asking for it spares Node's adapter
+    // building the full web Request.
+    const method = c.req.method;
+    if (
+      (method === "GET" || method === "HEAD") && declared === undefined &&
+      c.req.header("transfer-encoding") === undefined
+    ) return await next();
     const body = c.req.raw.body;
     if (body === null || options.skip?.(c)) return await next();
-    const declared = c.req.header("content-length");
     if (declared !== undefined && c.req.header("transfer-encoding") === undefined) {
       if (!/^\d{1,16}$/.test(declared.trim())) {
         throw new GatewayError("bad_request", "The Content-Length header is not a number.");

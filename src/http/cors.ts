@@ -1,8 +1,8 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { GatewayError } from "../errors.ts";
 import { setHeader } from "./request-id.ts";
 
-/** Options of cors(). */
+/** Options of createCors(). */
 export interface CorsOptions {
   /** Origins (`scheme://host[:port]`) whose pages may call the gateway; empty: none. */
   origins: readonly string[];
@@ -37,21 +37,33 @@ const exposedHeaders = [
   "mcp-session-id",
 ];
 
+/** CORS as the edge pass applies it. */
+export interface Cors {
+  /**
+   * The answer to a preflight (OPTIONS with Origin and Access-Control-Request-Method), or
+   * undefined when the request is none. Throws the 403 for an origin outside the list.
+   */
+  preflight(c: Context, origin: string | undefined): Response | undefined;
+  /** Adds Vary and, for a listed origin, the allow/expose headers to an answer. */
+  decorate(c: Context, origin: string | undefined): void;
+}
+
 /**
  * CORS, closed by default: without configured origins no answer carries an
  * Access-Control-Allow-Origin, and every preflight is refused (403). A listed origin gets
  * its preflight answered (204 with the allowed methods and headers) and its answers readable.
  * Credentials (cookies) are never allowed cross-origin; such callers use X-Auth-Handle.
+ * A request without Origin costs one header read (and a Vary when origins are configured).
  */
-export function cors(options: CorsOptions): MiddlewareHandler {
+export function createCors(options: CorsOptions): Cors {
   const allowed = new Set(options.origins.map((o) => o.toLowerCase().replace(/\/+$/, "")));
   const maxAge = String(options.maxAgeSeconds ?? 600);
-  return async function cors(c, next) {
-    const origin = c.req.header("origin");
-    const listed = origin !== undefined && allowed.has(origin.toLowerCase());
-    const requestedMethod = c.req.header("access-control-request-method");
-    if (c.req.method === "OPTIONS" && origin !== undefined && requestedMethod !== undefined) {
-      if (!listed) {
+  const exposed = exposedHeaders.join(", ");
+  return {
+    preflight(c, origin) {
+      if (origin === undefined || c.req.method !== "OPTIONS") return undefined;
+      if (c.req.header("access-control-request-method") === undefined) return undefined;
+      if (!allowed.has(origin.toLowerCase())) {
         options.onRefused?.(c, origin);
         throw new GatewayError(
           "forbidden",
@@ -70,13 +82,14 @@ export function cors(options: CorsOptions): MiddlewareHandler {
       const granted = requested.filter((h) => allowedRequestHeaders.includes(h));
       if (granted.length > 0) headers.set("access-control-allow-headers", granted.join(", "));
       return new Response(null, { status: 204, headers });
-    }
-    await next();
-    if (allowed.size === 0) return;
-    setHeader(c, "vary", mergeVary(c.res.headers.get("vary")));
-    if (!listed) return;
-    c.res.headers.set("access-control-allow-origin", origin);
-    c.res.headers.set("access-control-expose-headers", exposedHeaders.join(", "));
+    },
+    decorate(c, origin) {
+      if (allowed.size === 0) return;
+      setHeader(c, "vary", mergeVary(c.res.headers.get("vary")));
+      if (origin === undefined || !allowed.has(origin.toLowerCase())) return;
+      c.res.headers.set("access-control-allow-origin", origin);
+      c.res.headers.set("access-control-expose-headers", exposed);
+    },
   };
 }
 

@@ -1,16 +1,17 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createLocalCounters } from "./_local-counters.ts";
-import { accessLog } from "./access-log.ts";
+import { createAccessLog } from "./access-log.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { type ClientAddress, createClientAddress } from "./client-address.ts";
-import { cors } from "./cors.ts";
+import { createCors } from "./cors.ts";
+import { type AnsweredRequest, edgePass, type EdgePlatform } from "./edge-pass.ts";
 import { type Counters, rateLimit, type RateLimitRule } from "./rate-limit.ts";
-import { requestId } from "./request-id.ts";
+import { createRequestId } from "./request-id.ts";
 import { routePattern } from "./route-pattern.ts";
-import { securityHeaders } from "./security-headers.ts";
+import { createSecurityHeaders } from "./security-headers.ts";
 
 /** What the HTTP edge is built from. */
 export interface EdgeOptions {
@@ -22,8 +23,12 @@ export interface EdgeOptions {
   audit: AuditLog;
   /** Shared counters (the store's `increment`); per-process counters when absent. */
   counters?: Counters;
-  /** The catalog's id for a `:platform` path value, undefined when it names none. */
-  platformOf: (ref: string) => string | undefined;
+  /** The catalog's platform for a `:platform` path value, undefined when it names none. */
+  platformOf: (ref: string) => EdgePlatform | undefined;
+  /** The app's error handler (the edge answers its own refusals with it). */
+  onError: ErrorHandler;
+  /** Told about every answered request after the access log (metrics). */
+  listeners?: ReadonlyArray<(c: Context, answered: AnsweredRequest) => void>;
   /** Clock in epoch milliseconds for rate-limit windows (tests inject one). */
   now?: () => number;
 }
@@ -44,9 +49,10 @@ const isConfirmPost = (c: Context) =>
   c.req.method === "POST" && /^\/auth\/confirm\/[^/]+$/.test(c.req.path);
 
 /**
- * The HTTP edge, in order: request id, access log, security headers, CORS, rate limits,
- * body limit. Security refusals (rate limit, preflight from a foreign origin, body too
- * large) are audited here.
+ * The HTTP edge: one pass (src/http/edge-pass.ts) that gives the request its id, times it,
+ * answers CORS preflights, sets the security headers and writes the access log line and
+ * metrics, around the rate limits and the body limit. Security refusals (rate limit,
+ * preflight from a foreign origin, body too large) are audited here.
  */
 export function createEdge(options: EdgeOptions): Edge {
   const { config, audit } = options;
@@ -70,14 +76,8 @@ export function createEdge(options: EdgeOptions): Edge {
     { bucket: "confirm", by: "address", limit: limits.confirm, applies: isConfirmPost },
     { bucket: "session", by: "session", limit: limits.session },
   ];
-  const middleware = [
-    requestId({ clientAddress }),
-    accessLog({ log: options.log, platformOf: options.platformOf }),
-    securityHeaders({ hsts: config.publicUrl.startsWith("https:") }),
-    cors({
-      origins: config.corsOrigins,
-      onRefused: (c) => refused(c, { reason: "bad_origin" }),
-    }),
+  const accessLog = createAccessLog(options.log);
+  const inner = [
     rateLimit({
       counters: options.counters ?? createLocalCounters({ now: options.now }),
       rules,
@@ -94,5 +94,17 @@ export function createEdge(options: EdgeOptions): Edge {
       onRefused: (c) => refused(c, { reason: "body_too_large" }),
     }),
   ];
-  return { middleware, clientAddress };
+  const pass = edgePass({
+    requestId: createRequestId({ clientAddress }),
+    cors: createCors({
+      origins: config.corsOrigins,
+      onRefused: (c) => refused(c, { reason: "bad_origin" }),
+    }),
+    securityHeaders: createSecurityHeaders({ hsts: config.publicUrl.startsWith("https:") }),
+    onError: options.onError,
+    platformOf: options.platformOf,
+    listeners: [...(accessLog ? [accessLog] : []), ...(options.listeners ?? [])],
+    inner,
+  });
+  return { middleware: [pass], clientAddress };
 }

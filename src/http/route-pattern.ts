@@ -13,9 +13,17 @@ export function routePattern(c: Context): string {
   return routes.find((r) => r.handler.length < 2)?.path ?? "(none)";
 }
 
+/** Where `:name` sits in each pattern seen (patterns are the app's routes: a bounded set). */
+const segmentIndexes = new Map<string, number>();
+
 /** The raw value of the `:name` segment of `pattern` in the request's path, if it has one. */
 export function patternParam(c: Context, pattern: string, name: string): string | undefined {
-  const index = pattern.split("/").findIndex((s) => s === `:${name}` || s.startsWith(`:${name}{`));
+  const cacheKey = `${name} ${pattern}`;
+  let index = segmentIndexes.get(cacheKey);
+  if (index === undefined) {
+    index = pattern.split("/").findIndex((s) => s === `:${name}` || s.startsWith(`:${name}{`));
+    if (segmentIndexes.size < 1000) segmentIndexes.set(cacheKey, index);
+  }
   if (index < 0) return undefined;
   const segment = c.req.path.split("/")[index];
   if (!segment) return undefined;

@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 
-/** Options of securityHeaders(). */
+/** Options of createSecurityHeaders(). */
 export interface SecurityHeadersOptions {
   /** Send Strict-Transport-Security (only when the public URL is https). */
   hsts?: boolean;
@@ -12,16 +12,18 @@ export interface SecurityHeadersOptions {
 export const apiContentSecurityPolicy =
   "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+const htmlType = /^\s*text\/html\b/i;
+
 /**
- * Headers every answer carries, API answers and patient reads included: no MIME sniffing,
- * no caching anywhere (an upstream's own Cache-Control is replaced: the answer may hold
- * health data), no referrer, no framing, and a deny-all CSP on answers that are not HTML
- * (pages set their own). HSTS when the gateway is reached over https.
+ * Sets the headers every answer carries, API answers and patient reads included: no MIME
+ * sniffing, no caching anywhere (an upstream's own Cache-Control is replaced: the answer may
+ * hold health data), no referrer, no framing, and a deny-all CSP on answers that are not
+ * HTML (pages set their own). HSTS when the gateway is reached over https. The edge pass
+ * calls it on each answer.
  */
-export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler {
+export function createSecurityHeaders(options: SecurityHeadersOptions = {}): (c: Context) => void {
   const hsts = options.hsts ? `max-age=${options.hstsMaxAgeSeconds ?? 31_536_000}` : undefined;
-  return async function securityHeaders(c, next) {
-    await next();
+  return function securityHeaders(c) {
     let headers = c.res.headers;
     try {
       headers.set("x-content-type-options", "nosniff");
@@ -34,8 +36,8 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
     headers.set("cache-control", "no-store");
     if (!headers.has("referrer-policy")) headers.set("referrer-policy", "no-referrer");
     if (!headers.has("x-frame-options")) headers.set("x-frame-options", "DENY");
-    const html = /^\s*text\/html\b/i.test(headers.get("content-type") ?? "");
-    if (!html || !headers.has("content-security-policy")) {
+    const type = headers.get("content-type");
+    if (type === null || !htmlType.test(type) || !headers.has("content-security-policy")) {
       headers.set("content-security-policy", apiContentSecurityPolicy);
     }
     if (hsts) headers.set("strict-transport-security", hsts);

@@ -1,8 +1,9 @@
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono } from "hono";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { GatewayObserver } from "../core/observer.ts";
+import type { AnsweredRequest } from "../http/edge-pass.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { requestMetrics } from "./middleware.ts";
+import { requestMetrics } from "./request-metrics.ts";
 import { meteredAudit, metricsObserver } from "./observers.ts";
 import { metricsRoute } from "./route.ts";
 import { metricsSettings } from "./settings.ts";
@@ -14,19 +15,18 @@ export interface AppMetrics {
   observer: GatewayObserver;
   /** Wraps the audit log so logins, refreshes and refusals are counted as they are audited. */
   audit(audit: AuditLog): AuditLog;
-  /** The request counter: `app.use` it before any other middleware. */
-  middleware: MiddlewareHandler;
+  /** The request counter: a listener of the edge pass (createEdge's `listeners`). */
+  onAnswered: (c: Context, answered: AnsweredRequest) => void;
   /** GET /metrics: `app.route("/metrics", ...)` after the edge middleware. */
   route: Hono;
 }
 
 /**
  * Metrics for one app from its environment (Config.env), or undefined when
- * FHIR_GATEWAY_METRICS=off. `platformOf` maps a `:platform` path value to a catalog id.
+ * FHIR_GATEWAY_METRICS=off.
  */
 export function createAppMetrics(
   env: Readonly<Record<string, string | undefined>>,
-  platformOf: (ref: string) => string | undefined,
 ): AppMetrics | undefined {
   const settings = metricsSettings(env);
   if (!settings.enabled) return undefined;
@@ -35,7 +35,7 @@ export function createAppMetrics(
     metrics,
     observer: metricsObserver(metrics),
     audit: (audit) => meteredAudit(audit, metrics),
-    middleware: requestMetrics({ metrics, platformOf }),
+    onAnswered: requestMetrics(metrics),
     route: metricsRoute(metrics, settings.token),
   };
 }

@@ -62,6 +62,27 @@ describe("CORS", () => {
     expect(unlisted.headers.get("vary")).toBe("Origin");
   });
 
+  it("keeps a listed origin's refusals readable (a 429 carries the CORS headers) while a refused preflight carries none", async () => {
+    const t = await edgeApp({
+      env: {
+        FHIR_GATEWAY_CORS_ORIGINS: "https://app.example",
+        FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "1",
+      },
+    });
+    const headers = { origin: "https://app.example" };
+    expect((await t.from("10.0.0.8", "/api/platforms", { headers })).status).toBe(200);
+    const limited = await t.from("10.0.0.8", "/api/platforms", { headers });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(limited.headers.get("access-control-expose-headers")).toContain("retry-after");
+    expect(limited.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await t.from("10.0.0.9", "/api/platforms", preflight("https://evil.example"));
+    expect(refused.status).toBe(403);
+    expect(refused.headers.has("vary")).toBe(false);
+    expect(refused.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(refused.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it("refuses a setting that is not a list of origins", () => {
     expect(() => parseConfig({ FHIR_GATEWAY_CORS_ORIGINS: "https://app.example/path" }))
       .toThrow(/FHIR_GATEWAY_CORS_ORIGINS/);

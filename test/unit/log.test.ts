@@ -32,4 +32,24 @@ describe("the logger never writes secrets", () => {
     log.debug("loud");
     expect(lines).toHaveLength(1);
   });
+
+  it("a line below the level costs no field work: its fields are never read", () => {
+    const lines: string[] = [];
+    const log = createLogger("warn", (l) => lines.push(l));
+    let reads = 0;
+    const fields = {
+      get route() {
+        reads++;
+        return "/x";
+      },
+    };
+    log.info("request", fields);
+    log.debug("detail", fields);
+    expect(reads).toBe(0);
+    expect(log.enabled("info")).toBe(false);
+    expect(log.enabled("warn")).toBe(true);
+    log.warn("kept", fields);
+    expect(reads).toBe(1);
+    expect(lines).toHaveLength(1);
+  });
 });
