@@ -50,6 +50,7 @@ const maxCachedOwners = 10_000;
  * Each instance remembers the owner of an id or a handle it resolved for `cacheSeconds` at
  * most, never past the next idle-time rewrite (which reads the store again) or the handle's
  * expiry; a rotation forgets the old id here at once, other instances within `cacheSeconds`.
+ * Provisional sessions (a login under way) are read from the store every time.
  */
 export function createSessionService(options: SessionOptions): SessionService {
   const { vault, log } = options;
@@ -65,7 +66,7 @@ export function createSessionService(options: SessionOptions): SessionService {
 
   /**
    * The owner of a live session, from the store, and until when it may be remembered (the
-   * next rewrite or the end of a provisional session); touches it when the rewrite is due.
+   * next rewrite; a provisional session not at all); touches it when the rewrite is due.
    */
   const lookup = async (id: string): Promise<{ owner: string; until: number } | undefined> => {
     const key = await storageKey(id);
@@ -83,7 +84,9 @@ export function createSessionService(options: SessionOptions): SessionService {
     // A session made for a login that never completed lives only as long as the login may.
     if (record.provisional) {
       if (age > loginWindowMs) return undefined;
-      return { owner: record.owner, until: record.touchedAt + loginWindowMs };
+      // Never remembered: a provisional id is what a session-fixation attempt plants, and the
+      // login that completes with it rotates it on whichever instance handles the callback.
+      return { owner: record.owner, until: 0 };
     }
     if (age > idleMs) return undefined;
     let touchedAt = record.touchedAt;
@@ -108,7 +111,7 @@ export function createSessionService(options: SessionOptions): SessionService {
       await vault.put(await storageKey(id), record, {
         ttlMs: provisional ? loginWindowMs : idleMs,
       });
-      remember(id, owner, record.touchedAt + (provisional ? loginWindowMs : idleMs / 10));
+      if (!provisional) remember(id, owner, record.touchedAt + idleMs / 10);
       return { id, owner };
     },
     async resolve(id) {
