@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): BuiltApp {
     config,
     log: deps.log,
     audit,
-    counters: deps.vault?.store,
+    store: deps.vault?.store,
     platformOf: (ref) => deps.catalog.find(ref),
     onError,
     listeners: metrics ? [metrics.onAnswered] : [],

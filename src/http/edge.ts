@@ -2,13 +2,14 @@ import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { createLocalCounters } from "./_local-counters.ts";
+import type { KeyValueStore } from "../store/types.ts";
+import { storeCounts } from "./_shared-counts.ts";
 import { createAccessLog } from "./access-log.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { type ClientAddress, createClientAddress } from "./client-address.ts";
 import { createCors } from "./cors.ts";
 import { type AnsweredRequest, edgePass, type EdgePlatform } from "./edge-pass.ts";
-import { type Counters, rateLimit, type RateLimitRule } from "./rate-limit.ts";
+import { rateLimit, type RateLimitRule } from "./rate-limit.ts";
 import { createRequestId } from "./request-id.ts";
 import { routePattern } from "./route-pattern.ts";
 import { createSecurityHeaders } from "./security-headers.ts";
@@ -21,8 +22,8 @@ export interface EdgeOptions {
   >;
   log: Logger;
   audit: AuditLog;
-  /** Shared counters (the store's `increment`); per-process counters when absent. */
-  counters?: Counters;
+  /** The store rate-limit counts are shared through; limits hold per process without it. */
+  store?: Pick<KeyValueStore, "getVersioned" | "setIf">;
   /** The catalog's platform for a `:platform` path value, undefined when it names none. */
   platformOf: (ref: string) => EdgePlatform | undefined;
   /** The app's error handler (the edge answers its own refusals with it). */
@@ -79,7 +80,7 @@ export function createEdge(options: EdgeOptions): Edge {
   const accessLog = createAccessLog(options.log);
   const inner = [
     rateLimit({
-      counters: options.counters ?? createLocalCounters({ now: options.now }),
+      shared: options.store && storeCounts(options.store),
       rules,
       windowSeconds: limits.windowSeconds,
       clientAddress,

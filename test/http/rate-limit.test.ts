@@ -137,22 +137,50 @@ describe("rate limits", () => {
     expect(statuses(await burst(5, () => t.from("192.0.2.1", "/health")))).not.toContain(429);
   });
 
-  it("shares counters between two instances on one store", async () => {
+  it("shares counters between two instances on one store (each view at most 1 s old)", async () => {
     const c = clock();
     const space = createMemorySpace();
     const env = { FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "4" };
     const a = await edgeApp({ space, env, now: c.now });
     const b = await edgeApp({ space, env, now: c.now });
     const ip = "192.0.2.77";
-    const answers = [
-      await a.from(ip, "/api/platforms"),
-      await b.from(ip, "/api/platforms"),
-      await a.from(ip, "/api/platforms"),
-      await b.from(ip, "/api/platforms"),
-      await a.from(ip, "/api/platforms"),
-      await b.from(ip, "/api/platforms"),
-    ];
+    const answers: Response[] = [];
+    for (const instance of [a, b, a, b, a, b]) {
+      answers.push(await instance.from(ip, "/api/platforms"));
+      c.t += 1000; // the sync interval: each request pushes its hits and reads the total
+    }
     expect(statuses(answers)).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it("within one sync interval an instance decides on its own hits plus the last shared total, and refuses once it has synced", async () => {
+    const c = clock();
+    const space = createMemorySpace();
+    const env = { FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "4" };
+    const a = await edgeApp({ space, env, now: c.now });
+    const b = await edgeApp({ space, env, now: c.now });
+    const ip = "192.0.2.78";
+    // a serves four at once; b's first request reads the shared total (4) and is refused.
+    expect(statuses(await burst(4, () => a.from(ip, "/api/platforms")))).toEqual([
+      200,
+      200,
+      200,
+      200,
+    ]);
+    c.t += 1000;
+    expect((await a.from(ip, "/api/platforms")).status).toBe(429);
+    expect((await b.from(ip, "/api/platforms")).status).toBe(429);
+    // The bound: y synced at 1 hit, then x served 3 that y cannot see for up to 1 s.
+    const d = clock();
+    const space2 = createMemorySpace();
+    const x = await edgeApp({ space: space2, env, now: d.now });
+    const y = await edgeApp({ space: space2, env, now: d.now });
+    expect((await y.from(ip, "/api/platforms")).status).toBe(200);
+    expect(statuses(await burst(3, () => x.from(ip, "/api/platforms")))).toEqual([200, 200, 200]);
+    // y decides on its view (1) plus its own hit: admitted, the fifth request overall.
+    expect((await y.from(ip, "/api/platforms")).status).toBe(200);
+    d.t += 1000;
+    expect((await x.from(ip, "/api/platforms")).status).toBe(429);
+    expect((await y.from(ip, "/api/platforms")).status).toBe(429);
   });
 
   it("an anonymous flood with invented sessions creates a bounded number of counters, all expiring with the window", async () => {
@@ -164,12 +192,12 @@ describe("rate limits", () => {
         headers: { cookie: `fhir_gateway_session=forged${Math.random()}` },
       }));
     // One address counter, and session counters only for the 10 admitted requests.
-    expect(space.counters.size).toBe(11);
-    for (const counter of space.counters.values()) {
-      expect(counter.expiresAt).toBeLessThanOrEqual(windowStart + 61_000);
+    expect([...space.entries.keys()].filter((k) => k.startsWith("ratelimit:"))).toHaveLength(11);
+    expect(space.entries.size).toBe(11);
+    for (const entry of space.entries.values()) {
+      expect(entry.expiresAt).toBeLessThanOrEqual(windowStart + 61_000);
     }
-    expect([...space.counters.keys()].join(" ")).not.toMatch(/192\.0\.2\.99|forged/);
-    expect(space.entries.size).toBe(0);
+    expect([...space.entries.keys()].join(" ")).not.toMatch(/192\.0\.2\.99|forged/);
   });
 
   it("counts in this instance, with one warning, while the shared counters fail", async () => {
@@ -177,7 +205,7 @@ describe("rate limits", () => {
     const app = new Hono();
     app.onError(createErrorHandler(createLogger("debug", (l) => lines.push(l))));
     app.use(rateLimit({
-      counters: { increment: () => Promise.reject(new Error("store down")) },
+      shared: { add: () => Promise.reject(new Error("store down")) },
       rules: [{ bucket: "address", by: "address", limit: 2 }],
       windowSeconds: 60,
       clientAddress: createClientAddress(),
@@ -213,13 +241,12 @@ describe("rate limits on a real redis-server", () => {
     const a = await edgeApp({ store: await open(), env, now: c.now });
     const b = await edgeApp({ store: await open(), env, now: c.now });
     const ip = "192.0.2.123";
-    const answers = [
-      await a.from(ip, "/api/platforms"),
-      await b.from(ip, "/api/platforms"),
-      await b.from(ip, "/api/platforms"),
-      await a.from(ip, "/api/platforms"),
-    ];
+    const answers: Response[] = [];
+    for (const instance of [a, b, b, a]) {
+      answers.push(await instance.from(ip, "/api/platforms"));
+      c.t += 1000; // one sync interval
+    }
     expect(statuses(answers)).toEqual([200, 200, 200, 429]);
-    expect(answers[3]!.headers.get("retry-after")).toBe("45");
+    expect(answers[3]!.headers.get("retry-after")).toBe("42");
   });
 });
