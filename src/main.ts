@@ -11,6 +11,7 @@ import { outcomeResponse } from "./rest/errors.ts";
 import { runtimeName } from "./runtime/detect.ts";
 import { exitProcess, exitWithError, onShutdownSignal, readEnv } from "./runtime/env.ts";
 import { serve } from "./runtime/serve.ts";
+import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 import { openStore } from "./store/open-store.ts";
 
 async function main(): Promise<void> {
@@ -18,12 +19,14 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const { catalog, plugins } = await loadCatalogAndPlugins(config);
   const { store, vault } = await openStore(config, log);
+  const upstream = await upstreamFetch();
   const built = createApp({
     config,
     catalog,
     plugins,
     log,
     vault,
+    fetch: upstream.fetch,
     runtime: runtimeName,
     storeName: store.name,
   });
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     }, shutdownGraceMs);
     built.close()
       .then(() => server.close())
+      .then(() => upstream.close())
       .then(() => store.close())
       .catch((err: unknown) => log.error("shutdown failed", { error: String(err) }))
       .finally(() => {

@@ -1,6 +1,7 @@
 /**
- * Which runtime runs us. Only serve() and openKv() differ between Deno and Node; everything
- * else in src/runtime/ uses node:fs, node:path and node:process, which Deno 2 provides too.
+ * Which runtime runs us. Only serve(), openKv() and upstreamFetch() differ between Deno and
+ * Node; everything else in src/runtime/ uses node:fs, node:path and node:process, which Deno 2
+ * provides too.
  * Nothing outside src/runtime/ may touch `Deno.*`, `process` or `node:*`.
  */
 
