@@ -8,8 +8,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A fetch handler, as both servers call it. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/**
+ * A fetch handler, as both servers call it: the request and the server's env (Deno.serve's
+ * info with `remoteAddr`, node-server's `incoming` socket), which Hono hands on as `c.env`.
+ */
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
 /** Options of serve(). */
 export interface ServeOptions {
@@ -57,17 +60,19 @@ export async function serve(
       close: () => server.shutdown(),
     };
   }
-  const { getRequestListener } = await import("@hono/node-server");
+  const { nodeListener } = await import("./_node-listener.ts");
   const { createServer } = await import("node:http");
-  const server = createServer(getRequestListener(handler, {
-    hostname: options.hostname,
-    // @hono/node-server refuses an invalid Host or target itself (RequestError) before calling
-    // the handler; answer those as the Deno path does.
-    errorHandler: (err) =>
-      (err as Error)?.name === "RequestError"
-        ? badRequest()
-        : new Response("Internal Server Error", { status: 500 }),
-  }));
+  const server = createServer(
+    await nodeListener(handler, {
+      hostname: options.hostname,
+      // @hono/node-server refuses an invalid Host or target itself (RequestError) before
+      // calling the handler; answer those as the Deno path does.
+      errorHandler: (err) =>
+        (err as Error)?.name === "RequestError"
+          ? badRequest()
+          : new Response("Internal Server Error", { status: 500 }),
+    }),
+  );
   return await new Promise<RunningServer>((resolve, reject) => {
     server.once("error", (err) => reject(listenError(err, options)));
     server.listen(options.port, options.hostname, () => {
@@ -93,7 +98,7 @@ export async function serve(
  * that does not parse (or carries user info) is refused, a normalized one replaces the raw.
  */
 export function guardEntry(handler: FetchHandler, badRequest: () => Response): FetchHandler {
-  return function guardedEntry(request) {
+  return function guardedEntry(request, env) {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -101,7 +106,7 @@ export function guardEntry(handler: FetchHandler, badRequest: () => Response): F
       return badRequest();
     }
     if (url.username || url.password || !/^https?:$/.test(url.protocol)) return badRequest();
-    if (url.href === request.url) return handler(request);
+    if (url.href === request.url) return handler(request, env);
     const init: RequestInit & { duplex?: "half" } = {
       method: request.method,
       headers: request.headers,
@@ -110,7 +115,7 @@ export function guardEntry(handler: FetchHandler, badRequest: () => Response): F
       redirect: request.redirect,
     };
     if (request.body) init.duplex = "half";
-    return handler(new Request(url.href, init));
+    return handler(new Request(url.href, init), env);
   };
 }
 

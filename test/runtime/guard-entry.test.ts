@@ -47,4 +47,19 @@ describe("guardEntry", () => {
     await app(request);
     expect(seen.at(-1)).toBe(request.url);
   });
+
+  // Regression: the guard dropped the server's second argument, so `c.env` never held the
+  // caller's address (Deno's remoteAddr, node-server's socket) and per-address limits saw
+  // every caller as "unknown".
+  it("hands the server's env on with the request, as it is and when the URL is rebuilt", async () => {
+    const envs: unknown[] = [];
+    const guarded = guardEntry(
+      (_r, env) => (envs.push(env), new Response("ok")),
+      () => new Response("bad", { status: 400 }),
+    );
+    const info = { remoteAddr: { hostname: "192.0.2.7" } };
+    await guarded(new Request("http://127.0.0.1:8080/api/fhir/local/metadata"), info);
+    await guarded(rawRequest("http://127.0.0.1:8080/api/%2e%2e/x"), info);
+    expect(envs).toEqual([info, info]);
+  });
 });
