@@ -37,8 +37,13 @@ export interface LinkMapperOptions {
 /** Name of the gateway path that carries signed page links. */
 export const pagePath = "_page";
 
-/** A path segment a gateway route takes as it is: FHIR names, ids, `$operations`, `_history`. */
-const plainSegment = /^[A-Za-z0-9\-._$]{1,64}$/;
+/**
+ * A path under the base whose every segment a gateway route takes as it is (FHIR names, ids,
+ * `$operations`, `_history`: 1-64 of `A-Za-z0-9-._$`, not all dots), or no path at all. One
+ * expression, as it runs for every fullUrl of a Bundle.
+ */
+const plainPath =
+  /^(?:(?!\.+(?:\/|$))[A-Za-z0-9\-._$]{1,64}(?:\/(?!\.+(?:\/|$))[A-Za-z0-9\-._$]{1,64})*)?$/;
 
 /** Where an upstream URL stands relative to the base. */
 type Placement =
@@ -74,15 +79,12 @@ export function createLinkMapper(
   };
 }
 
-/** Characters of a path under the base that the URL parser leaves exactly as they are. */
-const plainRest = /^[A-Za-z0-9\-._$/]*$/;
-
 function placeUrl(upstreamUrl: string, base: URL, prefix?: string): Placement {
   // Fast path, the same answer without a URL parse: the base's own spelling followed by plain
   // segments (no dot segments, query, escapes or whitespace the parser would change).
   if (prefix !== undefined && upstreamUrl.startsWith(prefix)) {
     const rest = upstreamUrl.slice(prefix.length);
-    if (plainRest.test(rest) && isPlainRest(rest)) return { kind: "plain", rest, search: "" };
+    if (isPlainRest(rest)) return { kind: "plain", rest, search: "" };
   }
   let url: URL;
   try {
@@ -102,9 +104,9 @@ function placeUrl(upstreamUrl: string, base: URL, prefix?: string): Placement {
 
 /** True when every segment of `rest` is plain (a gateway route takes it as it is). */
 function isPlainRest(rest: string): boolean {
-  const segments = rest === "" ? [] : rest.split("/");
-  return segments.every((s) => plainSegment.test(s) && !/^\.+$/.test(s)) &&
-    segments[0] !== pagePath;
+  return plainPath.test(rest) &&
+    !(rest.startsWith(pagePath) &&
+      (rest.length === pagePath.length || rest[pagePath.length] === "/"));
 }
 
 /** Same scheme, host and port; or http on :80 for an https base on :443 (TLS terminator). */
@@ -132,6 +134,18 @@ export function isBundle(value: unknown): value is BundleLike {
     (value as { resourceType?: unknown }).resourceType === "Bundle";
 }
 
+/** Maps one upstream URL to the gateway, or undefined when it must not be exposed. */
+export type MapUrl = (upstreamUrl: string) => string | undefined;
+
+/**
+ * The two maps of one Bundle rewrite: `link` for `Bundle.link` URLs (which may be signed page
+ * links, minted beforehand), `other` for fullUrls and response locations (never page links).
+ */
+export interface BundleUrlMaps {
+  link: MapUrl;
+  other: MapUrl;
+}
+
 /**
  * Rewrites a Bundle's links, fullUrls and response locations in place (nested Bundles too);
  * returns it. What cannot be exposed is removed: a link or fullUrl elsewhere, a location
@@ -139,57 +153,112 @@ export function isBundle(value: unknown): value is BundleLike {
  * rewriteBundleWithPages to mint them.
  */
 export function rewriteBundle<T extends BundleLike>(bundle: T, mapper: LinkMapper): T {
-  return rewriteWith(bundle, (url) => mapper.toGateway(url));
+  const map: MapUrl = (url) => mapper.toGateway(url);
+  return rewriteWith(bundle, { link: map, other: map });
 }
 
 /**
  * rewriteBundle, but `Bundle.link` URLs under the base that do not map one-to-one become
  * signed page links (the mapper's `mintPage`). Minting is async, so the links are minted first
- * and the rewrite itself stays synchronous.
+ * and the rewrite itself stays synchronous. fullUrls and locations never become page links.
  */
 export async function rewriteBundleWithPages<T extends BundleLike>(
   bundle: T,
   mapper: LinkMapper,
 ): Promise<T> {
-  const minted = new Map<string, string | undefined>();
-  for (const url of bundleLinkUrls(bundle)) {
-    if (!minted.has(url)) minted.set(url, await mapper.toGatewayLink(url));
-  }
-  return rewriteWith(bundle, (url) => minted.has(url) ? minted.get(url) : mapper.toGateway(url));
+  const minter = createLinkMinter(mapper);
+  await minter.mint(bundleLinkUrls(bundle));
+  return rewriteWith(bundle, minter.maps);
 }
 
+/** Mints the page links of one Bundle rewrite, each distinct URL once. */
+export interface LinkMinter {
+  /** Maps (minting where needed) every URL not seen yet; URLs are taken in order. */
+  mint(linkUrls: Iterable<string>): Promise<void>;
+  /** `link` answers minted URLs (call mint first), `other` is the mapper's toGateway. */
+  readonly maps: BundleUrlMaps;
+}
+
+/** Creates the minter of one Bundle rewrite (the parsed one, or a streamed one). */
+export function createLinkMinter(mapper: LinkMapper): LinkMinter {
+  const minted = new Map<string, string | undefined>();
+  return {
+    async mint(linkUrls) {
+      for (const url of linkUrls) {
+        if (!minted.has(url)) minted.set(url, await mapper.toGatewayLink(url));
+      }
+    },
+    maps: {
+      link: (url) => minted.has(url) ? minted.get(url) : mapper.toGateway(url),
+      other: (url) => mapper.toGateway(url),
+    },
+  };
+}
+
+/** The `Bundle.link` URLs of a Bundle and of the Bundles nested in its entries, in order. */
 function* bundleLinkUrls(bundle: BundleLike): Generator<string> {
-  // Malformed lists and entries (`"link": {}`, `"entry": [null]`) are skipped, as rewriteWith does.
-  for (const l of Array.isArray(bundle.link) ? bundle.link : []) {
+  yield* linkListUrls(bundle.link);
+  for (const e of Array.isArray(bundle.entry) ? bundle.entry : []) yield* entryLinkUrls(e);
+}
+
+/** The URLs of a `Bundle.link` value; malformed lists and links (`"link": {}`) are skipped. */
+export function* linkListUrls(links: unknown): Generator<string> {
+  for (const l of Array.isArray(links) ? links : []) {
     if (typeof l?.url === "string") yield l.url;
   }
-  for (const e of Array.isArray(bundle.entry) ? bundle.entry : []) {
-    if (isBundle(e?.resource)) yield* bundleLinkUrls(e.resource);
-  }
 }
 
-function rewriteWith<T extends BundleLike>(bundle: T, map: (url: string) => string | undefined): T {
+/** The `Bundle.link` URLs of the Bundle an entry holds (none for `null`, `3`, a Patient...). */
+export function* entryLinkUrls(entry: unknown): Generator<string> {
+  const resource = (entry as { resource?: unknown } | null)?.resource;
+  if (isBundle(resource)) yield* bundleLinkUrls(resource);
+}
+
+/**
+ * A `Bundle.link` value rewritten: links whose URL maps get the gateway URL, links whose URL
+ * does not are dropped, anything else (a link without a string URL, a value that is not a
+ * list) stays as it is.
+ */
+export function rewriteLinkList(links: unknown, map: MapUrl): unknown {
+  if (!Array.isArray(links)) return links;
+  return links.flatMap((l) => {
+    if (typeof l?.url !== "string") return [l];
+    const url = map(l.url);
+    return url ? [{ ...l, url }] : [];
+  });
+}
+
+/**
+ * What becomes of an entry's fullUrl: a `urn:` one stays as it is, any other is mapped
+ * (undefined: it is deleted).
+ */
+export function mapFullUrl(fullUrl: string, map: MapUrl): string | undefined {
+  return /^\s*urn:/i.test(fullUrl) ? fullUrl : map(fullUrl);
+}
+
+/** Rewrites one `Bundle.entry` item in place (and the Bundle it holds); returns it. */
+export function rewriteEntry(entry: unknown, maps: BundleUrlMaps): unknown {
+  if (!entry || typeof entry !== "object") return entry;
+  const e = entry as NonNullable<BundleLike["entry"]>[number];
+  if (typeof e.fullUrl === "string") {
+    const url = mapFullUrl(e.fullUrl, maps.other);
+    if (url) e.fullUrl = url;
+    else delete e.fullUrl;
+  }
+  const response = e.response;
+  if (response && typeof response.location === "string") {
+    const url = maps.other(response.location);
+    if (url) response.location = url;
+    else delete response.location;
+  }
+  if (isBundle(e.resource)) rewriteWith(e.resource, maps);
+  return entry;
+}
+
+function rewriteWith<T extends BundleLike>(bundle: T, maps: BundleUrlMaps): T {
   if (Array.isArray(bundle.link)) {
-    bundle.link = bundle.link.flatMap((l) => {
-      if (typeof l?.url !== "string") return [l];
-      const url = map(l.url);
-      return url ? [{ ...l, url }] : [];
-    });
+    bundle.link = rewriteLinkList(bundle.link, maps.link) as BundleLike["link"];
   }
-  for (const entry of Array.isArray(bundle.entry) ? bundle.entry : []) {
-    if (!entry || typeof entry !== "object") continue;
-    if (typeof entry.fullUrl === "string" && !/^\s*urn:/i.test(entry.fullUrl)) {
-      const url = map(entry.fullUrl);
-      if (url) entry.fullUrl = url;
-      else delete entry.fullUrl;
-    }
-    const response = entry.response;
-    if (response && typeof response.location === "string") {
-      const url = map(response.location);
-      if (url) response.location = url;
-      else delete response.location;
-    }
-    if (isBundle(entry.resource)) rewriteWith(entry.resource, map);
-  }
+  for (const entry of Array.isArray(bundle.entry) ? bundle.entry : []) rewriteEntry(entry, maps);
   return bundle;
 }

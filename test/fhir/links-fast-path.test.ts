@@ -69,6 +69,34 @@ describe("link mapper fast path", () => {
   });
 });
 
+describe("plain paths under the base", () => {
+  // The rule as it was written first (segment by segment); the mapper's one expression must
+  // agree with it for every path.
+  const plainByRule = (rest: string) => {
+    const segments = rest === "" ? [] : rest.split("/");
+    return segments.every((s) => /^[A-Za-z0-9\-._$]{1,64}$/.test(s) && !/^\.+$/.test(s)) &&
+      segments[0] !== "_page";
+  };
+  const paths = fc.array(
+    fc.constantFrom("a", "Patient", "1", ".", "..", "...", ".a", "_page", "_pages", "$x", "/", "-"),
+    { maxLength: 6 },
+  ).map((parts) => parts.join(""));
+
+  it("maps a path exactly when every segment is plain, not all dots, and not _page first", () => {
+    const m = createLinkMapper("http://up.example/fhir", gw);
+    fc.assert(
+      fc.property(
+        fc.oneof(paths, fc.constant("x".repeat(64)), fc.constant("x".repeat(65))),
+        (rest) => {
+          expect(m.toGateway(`http://up.example/fhir/${rest}`) === `${gw}${rest ? `/${rest}` : ""}`)
+            .toBe(plainByRule(rest));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe("rewriteBundleWithPages on malformed Bundles", () => {
   // Regression: a null entry or a non-list link threw a TypeError (a 500) while minting.
   it("skips null entries and links that are not lists", async () => {
