@@ -3,12 +3,8 @@ import type { Platform } from "../catalog/platform.ts";
 import { codeForUpstreamStatus, GatewayError } from "../errors.ts";
 import { fhirJson, isJsonType, pickRequestHeaders, pickResponseHeaders } from "../fhir/headers.ts";
 import { type FhirInteraction, returnsBundle, toUpstreamTarget } from "../fhir/interaction.ts";
-import {
-  createLinkMapper,
-  isBundle,
-  type LinkMapper,
-  rewriteBundleWithPages,
-} from "../fhir/links.ts";
+import { MalformedJsonError, rewriteBundleText } from "../fhir/bundle-stream.ts";
+import { createLinkMapper, type LinkMapper } from "../fhir/links.ts";
 import { isOperationOutcome, type OperationOutcome, outcomeText } from "../fhir/outcome.ts";
 import type { PageLinks } from "../fhir/page-link.ts";
 import { retryAfterMs, sendUpstream, type UpstreamCall } from "../fhir/upstream.ts";
@@ -16,7 +12,13 @@ import type { HookContext } from "../hooks/define-plugin.ts";
 import type { HookPipeline } from "../hooks/pipeline.ts";
 import type { Logger } from "../log.ts";
 import type { Caller } from "./caller.ts";
-import { type FhirResult, parsedResult, streamedResult } from "./fhir-result.ts";
+import {
+  bundleStreamResult,
+  type FhirResult,
+  malformedUpstreamJson,
+  streamedResult,
+  textResult,
+} from "./fhir-result.ts";
 import { isWrite } from "./operations.ts";
 import type { GatewayObserver } from "./observer.ts";
 import { readFormBody, readInteractionBody } from "./read-body.ts";
@@ -227,6 +229,7 @@ async function toResult(
   mapper: LinkMapper,
   platform: Platform,
   sentToken: boolean,
+  log?: Logger,
 ): Promise<FhirResult<unknown>> {
   const headers = pickResponseHeaders(upstream.headers, (u) => mapper.toGateway(u));
   const json = isJsonType(upstream.headers.get("content-type"));
@@ -243,17 +246,48 @@ async function toResult(
   if (!json || !returnsBundle(i) || upstream.body === null) {
     return streamedResult(platform.key, upstream.status, headers, upstream.body);
   }
-  const text = await upstream.text();
-  let body: unknown;
-  try {
-    body = text.trim() ? JSON.parse(text) : undefined;
-  } catch {
-    throw new GatewayError("upstream_error", "The platform answered malformed JSON.", {
-      details: { platform: platform.key },
-    });
+  if (!isSmallBody(upstream.headers)) {
+    // Rewritten as it streams; malformed JSON found midway cuts the answer (logged here).
+    return bundleStreamResult(
+      platform.key,
+      upstream.status,
+      headers,
+      upstream.body,
+      mapper,
+      (err) => {
+        log?.warn("The platform's Bundle could not be rewritten; the answer was cut off.", {
+          platform: platform.key,
+          reason: err instanceof Error ? err.message : "unknown",
+        });
+      },
+    );
   }
-  if (isBundle(body)) await rewriteBundleWithPages(body, mapper);
-  return parsedResult(platform.key, upstream.status, headers, body);
+  // A small body is read whole, so malformed JSON is still a clean 502.
+  const text = await upstream.text();
+  try {
+    return textResult(
+      platform.key,
+      upstream.status,
+      headers,
+      await rewriteBundleText(text, mapper),
+    );
+  } catch (err) {
+    if (err instanceof MalformedJsonError) throw malformedUpstreamJson(platform.key);
+    throw err;
+  }
+}
+
+/**
+ * Bundles up to this many bytes (by Content-Length; an eighth of it when compressed, as JSON
+ * inflates about eightfold) are read whole; larger ones and those without a length stream.
+ */
+const smallBodyBytes = 1 << 20;
+
+function isSmallBody(upstreamHeaders: Headers): boolean {
+  const length = Number(upstreamHeaders.get("content-length") ?? "x");
+  const encoding = upstreamHeaders.get("content-encoding")?.trim().toLowerCase();
+  const compressed = !!encoding && encoding !== "identity";
+  return length >= 0 && length <= (compressed ? smallBodyBytes / 8 : smallBodyBytes);
 }
 
 /** The platform's error as a GatewayError that carries its OperationOutcome. */

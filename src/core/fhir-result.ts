@@ -1,6 +1,8 @@
 import type { Resource } from "@medplum/fhirtypes";
 import { GatewayError } from "../errors.ts";
+import { bundleRewriteStream } from "../fhir/bundle-stream.ts";
 import { fhirJson } from "../fhir/headers.ts";
+import { isBundle, type LinkMapper, rewriteBundleWithPages } from "../fhir/links.ts";
 
 /**
  * One FHIR answer from the core, read the way a face needs it: `json()` for a parsed body
@@ -31,12 +33,78 @@ export function parsedResult<T>(
     status,
     headers,
     json: () => Promise.resolve(body),
-    toResponse() {
-      const h = new Headers(headers);
-      h.set("content-type", `${fhirJson}; charset=utf-8`);
-      return new Response(JSON.stringify(body), { status, headers: h });
-    },
+    toResponse: () => new Response(JSON.stringify(body), { status, headers: jsonHeaders(headers) }),
   };
+}
+
+/** A result around a body the core already rewrote as text ("" for no body). */
+export function textResult<T>(
+  platform: string,
+  status: number,
+  headers: Headers,
+  text: string,
+): FhirResult<T> {
+  return {
+    platform,
+    status,
+    headers,
+    json: () => Promise.resolve(text === "" ? undefined : JSON.parse(text) as T),
+    toResponse: () =>
+      new Response(text === "" ? null : text, { status, headers: jsonHeaders(headers) }),
+  };
+}
+
+/**
+ * A result around an upstream Bundle still arriving: `toResponse()` rewrites its links as it
+ * streams through (bundle-stream.ts; a body found malformed midway cuts the answer off and
+ * calls `onError`), `json()` reads it whole, parses and rewrites it.
+ */
+export function bundleStreamResult<T>(
+  platform: string,
+  status: number,
+  headers: Headers,
+  body: ReadableStream<Uint8Array>,
+  mapper: LinkMapper,
+  onError: (err: unknown) => void,
+): FhirResult<T> {
+  const raw = streamedResult<T>(platform, status, headers, body);
+  return {
+    ...raw,
+    async json() {
+      const value = await raw.json();
+      if (isBundle(value)) await rewriteBundleWithPages(value, mapper);
+      return value;
+    },
+    toResponse: () =>
+      new Response(body.pipeThrough(bundleRewriteStream(mapper, onError)), {
+        status,
+        headers: jsonHeaders(headers),
+      }),
+  };
+}
+
+/** The headers of a body the gateway wrote (FHIR JSON, UTF-8). */
+function jsonHeaders(headers: Headers): Headers {
+  const h = new Headers(headers);
+  h.set("content-type", `${fhirJson}; charset=utf-8`);
+  return h;
+}
+
+/** An upstream body parsed: undefined when blank, a 502 GatewayError when not JSON. */
+function parseBody<T>(text: string, platform: string): T | undefined {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw malformedUpstreamJson(platform);
+  }
+}
+
+/** The 502 of an upstream body that is not JSON. */
+export function malformedUpstreamJson(platform: string): GatewayError {
+  return new GatewayError("upstream_error", "The platform answered malformed JSON.", {
+    details: { platform },
+  });
 }
 
 /** A result around an upstream response whose body is passed on as it arrives. */
@@ -52,15 +120,7 @@ export function streamedResult<T>(
     headers,
     async json() {
       if (body === null) return undefined;
-      const text = await new Response(body).text();
-      if (!text.trim()) return undefined;
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new GatewayError("upstream_error", "The platform answered malformed JSON.", {
-          details: { platform },
-        });
-      }
+      return parseBody<T>(await new Response(body).text(), platform);
     },
     toResponse: () => new Response(body, { status, headers }),
   };
