@@ -26,6 +26,7 @@ import {
   toWebBody,
   writeStreamBody,
 } from "./_node-fetch-body.ts";
+import { upstreamResponse } from "./_upstream-response.ts";
 
 /** Limits of the connections the client holds open. */
 export interface NodeFetchOptions {
@@ -234,12 +235,13 @@ function toResponse(
   res.on("error", () => {}); // reported through the body stream, or nowhere when it has none
   if (call.method === "HEAD" || nullBodyStatus.has(status)) {
     res.resume();
-    return new Response(null, { status, statusText: res.statusMessage, headers });
+    return upstreamResponse(status, res.statusMessage ?? "", headers, null);
   }
   const decoders = decodersFor(res.headers["content-encoding"]);
-  return new Response(toWebBody(res, decoders, signal), {
+  return upstreamResponse(
     status,
-    statusText: res.statusMessage,
+    res.statusMessage ?? "",
     headers,
-  });
+    toWebBody(res, decoders, signal),
+  );
 }

@@ -165,6 +165,25 @@ describe("the Node upstream client: responses", () => {
     expect(await chunked.json()).toEqual({ a: 1 });
   });
 
+  it("answers a Response: instanceof and tag, clone tees the body, bodyUsed after a read", async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"a":1}');
+    });
+    const response = await client().fetch(up.url, manual);
+    expect(response).toBeInstanceOf(Response);
+    expect(Object.prototype.toString.call(response)).toBe("[object Response]");
+    expect([response.ok, response.redirected, response.bodyUsed]).toEqual([true, false, false]);
+    const copy = response.clone();
+    expect(await copy.json()).toEqual({ a: 1 });
+    // What plugins do with an answer: a new Response over its body, its status and headers.
+    const rebuilt = new Response(response.body, response);
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.headers.get("content-type")).toBe("application/json");
+    expect(await rebuilt.text()).toBe('{"a":1}');
+    expect(response.bodyUsed).toBe(true);
+    expect(() => response.clone()).toThrow(TypeError);
+  });
+
   it("has no body for HEAD, 204 and 304, and keeps the connection", async () => {
     const up = await upstream((req, res) => {
       if (req.url === "/204") return void res.writeHead(204).end();
