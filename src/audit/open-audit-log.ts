@@ -93,6 +93,7 @@ export function openAuditLog(
       }
     });
   }
+  let closing: Promise<void> | undefined;
   const flush = async () => {
     await Promise.all(batches.map((b) => b.flush()));
   };
@@ -100,13 +101,15 @@ export function openAuditLog(
     sinks,
     now: options.now,
     onFlush: flush,
-    onClose: async () => {
-      direct = true;
-      // stdout's queue is written before any later line (the default writer is synchronous).
-      await flush();
-      fileClosed = true;
-      await flush();
-      await (await file)?.close();
-    },
+    // Once: a second close() waits for the first.
+    onClose: () =>
+      closing ??= (async () => {
+        direct = true;
+        // stdout's queue is written before any later line (the default writer is synchronous).
+        await flush();
+        fileClosed = true;
+        await flush();
+        await (await file)?.close();
+      })(),
   });
 }

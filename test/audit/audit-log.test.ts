@@ -227,6 +227,7 @@ describe("audit file (FHIR_GATEWAY_AUDIT_FILE)", () => {
     });
     log.record({ action: "refusal", reason: "forged_handle", route: "/mcp" });
     await log.close();
+    await log.close(); // a second close is harmless
     const written = (await readFile(file, "utf8")).trimEnd().split("\n");
     expect(written).toEqual(stdout);
     expect(written.map((l) => JSON.parse(l).action)).toEqual(["revocation", "refusal"]);
