@@ -26,6 +26,16 @@ async function burst(n: number, send: () => Promise<Response>): Promise<Response
 }
 const statuses = (rs: Response[]) => rs.map((r) => r.status);
 
+/** Two instances on one memory store, an address limit of 4, one injected clock. */
+async function twoInstances() {
+  const c = clock();
+  const space = createMemorySpace();
+  const env = { FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "4" };
+  const a = await edgeApp({ space, env, now: c.now });
+  const b = await edgeApp({ space, env, now: c.now });
+  return { c, a, b };
+}
+
 describe("rate limits", () => {
   it("a burst from one address gets 429 OperationOutcome with Retry-After to the window's end, audited once", async () => {
     const c = clock();
@@ -138,11 +148,7 @@ describe("rate limits", () => {
   });
 
   it("shares counters between two instances on one store (each view at most 1 s old)", async () => {
-    const c = clock();
-    const space = createMemorySpace();
-    const env = { FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "4" };
-    const a = await edgeApp({ space, env, now: c.now });
-    const b = await edgeApp({ space, env, now: c.now });
+    const { c, a, b } = await twoInstances();
     const ip = "192.0.2.77";
     const answers: Response[] = [];
     for (const instance of [a, b, a, b, a, b]) {
@@ -153,11 +159,7 @@ describe("rate limits", () => {
   });
 
   it("within one sync interval an instance decides on its own hits plus the last shared total, and refuses once it has synced", async () => {
-    const c = clock();
-    const space = createMemorySpace();
-    const env = { FHIR_GATEWAY_RATE_LIMIT_ADDRESS: "4" };
-    const a = await edgeApp({ space, env, now: c.now });
-    const b = await edgeApp({ space, env, now: c.now });
+    const { c, a, b } = await twoInstances();
     const ip = "192.0.2.78";
     // a serves four at once; b's first request reads the shared total (4) and is refused.
     expect(statuses(await burst(4, () => a.from(ip, "/api/platforms")))).toEqual([
@@ -170,10 +172,7 @@ describe("rate limits", () => {
     expect((await a.from(ip, "/api/platforms")).status).toBe(429);
     expect((await b.from(ip, "/api/platforms")).status).toBe(429);
     // The bound: y synced at 1 hit, then x served 3 that y cannot see for up to 1 s.
-    const d = clock();
-    const space2 = createMemorySpace();
-    const x = await edgeApp({ space: space2, env, now: d.now });
-    const y = await edgeApp({ space: space2, env, now: d.now });
+    const { c: d, a: x, b: y } = await twoInstances();
     expect((await y.from(ip, "/api/platforms")).status).toBe(200);
     expect(statuses(await burst(3, () => x.from(ip, "/api/platforms")))).toEqual([200, 200, 200]);
     // y decides on its view (1) plus its own hit: admitted, the fifth request overall.
