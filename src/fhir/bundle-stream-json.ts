@@ -35,9 +35,13 @@ const NO_TOKEN = 0, STRING = 1, NUMBER = 2, LITERAL = 3;
 const N_START = 0, N_MINUS = 1, N_ZERO = 2, N_INT = 3, N_DOT = 4, N_FRAC = 5, N_E = 6;
 const N_E_SIGN = 7, N_EXP_DIGITS = 8, N_END = 9, N_BAD = -1;
 
-// Control characters are what JSON forbids raw inside strings.
+// Control characters are what JSON forbids raw inside strings. Newlines, returns and tabs
+// (whitespace between tokens) are looked up with indexOf, which is fast where every line has
+// one; the rest are rare, so one regex search a chunk usually finds none.
 // deno-lint-ignore no-control-regex
-const controlChar = /[\u0000-\u001f]/g;
+const otherControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
+const found = (at: number, n: number) => at < 0 ? n : at;
 
 /** The grammar; a subclass gives roles and rewrites through the hooks. */
 export abstract class JsonScanner {
@@ -67,6 +71,10 @@ export abstract class JsonScanner {
   protected abstract readonly skimKeyLength: number;
   private bs = -1;
   private ctl = -1;
+  private nl = -1;
+  private cr = -1;
+  private tab = -1;
+  private other = -1;
   /** 0, or inside an escape: 1 after the backslash, 2..5 in `\u` with 6 - esc digits to go. */
   private esc = 0;
   private num = N_START;
@@ -97,8 +105,13 @@ export abstract class JsonScanner {
     this.base = this.win.end;
     this.win.append(text);
     this.text = text;
-    this.bs = -1;
-    this.ctl = -1;
+    this.bs =
+      this.ctl =
+      this.nl =
+      this.cr =
+      this.tab =
+      this.other =
+        -1;
     this.run(this.resume());
   }
 
@@ -124,8 +137,9 @@ export abstract class JsonScanner {
 
   /** The pending string's decoded value (it ended just before `e`). */
   protected stringValue(e: number): string {
-    const raw = this.win.slice(this.strStart, this.base + e);
-    return this.strEsc ? JSON.parse(raw) as string : raw.slice(1, -1);
+    const end = this.base + e;
+    if (!this.strEsc) return this.win.slice(this.strStart + 1, end - 1);
+    return JSON.parse(this.win.slice(this.strStart, end)) as string;
   }
 
   /** True when the pending string (no escapes, ended just before `e`) is `name`. */
@@ -302,41 +316,44 @@ export abstract class JsonScanner {
     const skimLength = this.skimKeyLength;
     let depth = this.depth;
     let expect = this.expect;
+    // Next backslash and control character at or after the current string (or n).
+    let bs = this.bs;
+    let ctl = this.ctl;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 0x22) {
+        // KEY and KEY_OR_END are 2 and 3, VALUE and VALUE_OR_END 0 and 1.
         const key = expect === KEY || expect === KEY_OR_END;
-        if (!key && expect !== VALUE && expect !== VALUE_OR_END) {
-          this.bad("a string out of place", i);
-        }
+        if (!key && expect > VALUE_OR_END) this.bad("a string out of place", i);
         const atSkim = depth === skim;
         if (atSkim && !key && this.keys[depth - 1] !== 0) {
           this.sync(depth, expect);
           this.valueStart(V_STRING, i);
         }
         let e = text.indexOf('"', i + 1);
-        let bs = this.bs;
         if (bs <= i) {
           bs = text.indexOf("\\", i + 1);
-          this.bs = bs = bs < 0 ? n : bs;
+          if (bs < 0) bs = n;
         }
-        let ctl = this.ctl;
-        if (ctl <= i) {
-          controlChar.lastIndex = i + 1;
-          const m = controlChar.exec(text);
-          this.ctl = ctl = m ? m.index : n;
-        }
-        this.strStart = this.base + i;
+        if (ctl <= i) ctl = this.nextControl(i + 1);
         if (e >= 0 && e < bs && e < ctl) {
           e++;
-          this.strEsc = false;
+          if (atSkim) {
+            this.strStart = this.base + i;
+            this.strEsc = false;
+          }
         } else {
           // Escapes, a control character, or the chunk's end: the full string scan.
           this.sync(depth, expect);
+          this.bs = bs;
+          this.ctl = ctl;
           this.tok = STRING;
           this.strKey = key;
+          this.strStart = this.base + i;
           this.strEsc = false;
           e = this.scanString(i + 1);
+          bs = this.bs;
+          ctl = this.ctl;
           if (e < 0) return -1;
           this.tok = NO_TOKEN;
         }
@@ -351,7 +368,7 @@ export abstract class JsonScanner {
           }
         } else {
           expect = COMMA_OR_END;
-          if (this.relevant) {
+          if (atSkim && this.relevant) {
             this.relevant = false;
             this.sync(depth, expect);
             this.valueStringEnd(e);
@@ -377,7 +394,7 @@ export abstract class JsonScanner {
         case 0x7b: // {
         case 0x5b: {
           // [
-          if (expect !== VALUE && expect !== VALUE_OR_END) this.bad("a bracket out of place", i);
+          if (expect > VALUE_OR_END) this.bad("a bracket out of place", i);
           const object = c === 0x7b;
           let role = SKIP;
           if (depth === skim) {
@@ -406,12 +423,16 @@ export abstract class JsonScanner {
           expect = depth === 0 ? DONE : COMMA_OR_END;
           if (depth === stop) {
             this.sync(depth, expect);
+            this.bs = bs;
+            this.ctl = ctl;
             return i + 1;
           }
           break;
         }
         default: {
           this.sync(depth, expect);
+          this.bs = bs;
+          this.ctl = ctl;
           const at = this.scalar(i, depth === skim && this.keys[depth - 1] !== 0);
           expect = this.expect;
           if (at < 0) return -1;
@@ -422,7 +443,23 @@ export abstract class JsonScanner {
       i++;
     }
     this.sync(depth, expect);
+    this.bs = bs;
+    this.ctl = ctl;
     return -1;
+  }
+
+  /** The position of the next control character at or after `i` (the chunk's length if none). */
+  private nextControl(i: number): number {
+    const text = this.text;
+    const n = text.length;
+    if (this.nl < i) this.nl = found(text.indexOf("\n", i), n);
+    if (this.cr < i) this.cr = found(text.indexOf("\r", i), n);
+    if (this.tab < i) this.tab = found(text.indexOf("\t", i), n);
+    if (this.other < i) {
+      otherControl.lastIndex = i;
+      this.other = otherControl.exec(text)?.index ?? n;
+    }
+    return Math.min(this.nl, this.cr, this.tab, this.other);
   }
 
   /** Writes the tight loop's state back (before a hook or a token scan sees it). */
@@ -451,11 +488,7 @@ export abstract class JsonScanner {
         this.bs = bs = bs < 0 ? n : bs;
       }
       let ctl = this.ctl;
-      if (ctl < i) {
-        controlChar.lastIndex = i;
-        const m = controlChar.exec(text);
-        this.ctl = ctl = m ? m.index : n;
-      }
+      if (ctl < i) this.ctl = ctl = this.nextControl(i);
       if (ctl < q && ctl < bs) this.bad("a control character in a string", ctl);
       if (bs < q) {
         this.strEsc = true;

@@ -64,6 +64,10 @@ keyNames[NONBUNDLE] = [["resourceType", K_TYPE]];
 keyNames[ENTRY] = [["fullUrl", K_FULLURL], ["response", K_RESPONSE], ["resource", K_RESOURCE]];
 keyNames[RESPONSE] = [["location", K_LOCATION]];
 
+/** What a JSON string cannot hold as it is (gateway URLs hardly ever have any). */
+// deno-lint-ignore no-control-regex
+const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** Entries of the root Bundle held longer than this (UTF-16 units) are released unchecked. */
 export const holdLimit = 1 << 20;
 
@@ -236,7 +240,7 @@ export class BundleScanner extends JsonScanner {
     this.keepMember();
     if (url !== value) {
       this.copyTo(this.strStart);
-      this.put(JSON.stringify(url));
+      this.put(needsEscape.test(url) ? JSON.stringify(url) : `"${url}"`);
       this.outPos = this.base + e;
     }
   }
