@@ -1,5 +1,3 @@
-// @ts-types="@modelcontextprotocol/sdk/types"
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { SessionService } from "../auth/types.ts";
@@ -18,11 +16,12 @@ import { invalidToolCall, readJsonBody, rpcError } from "./_body.ts";
 import { createSessionLimits, type Refusal } from "./_session-limits.ts";
 import { createSessionLiveness } from "./_session-liveness.ts";
 import { createServerPool } from "./_session-pool.ts";
-import { claimsSessionRef, serveOne } from "./_session-serve.ts";
 import { createSessionTokens, type SessionClaims } from "./_session-token.ts";
 import { createOriginGuard } from "./origin-guard.ts";
-import { createMcpServer } from "./server.ts";
 import { createSessionRegistry, type SessionRegistry } from "./session-registry.ts";
+
+/** The parts of /mcp that need the MCP SDK (src/mcp/_sdk.ts). */
+export type McpSdk = typeof import("./_sdk.ts");
 
 /** What the MCP endpoint is built from. */
 export interface McpDeps {
@@ -69,6 +68,8 @@ export interface McpDeps {
    * app's clock: tests move that by hours to expire platform tokens, within one MCP session.
    */
   clock?: () => number;
+  /** How the SDK's parts are imported (on the first /mcp request); tests name a broken one. */
+  importSdk?: () => Promise<McpSdk>;
 }
 
 const cancelChannel = "mcp-cancel";
@@ -104,9 +105,22 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     now,
   });
   const registry = createSessionRegistry();
+  // The SDK and the tools' schemas (about 4.5 MB of heap) load with the first /mcp request.
+  let sdk: McpSdk | undefined;
+  let loading: Promise<McpSdk> | undefined;
+  const importSdk = deps.importSdk ?? (() => import("./_sdk.ts"));
+  const loadSdk = () =>
+    loading ??= importSdk().then((m) => (sdk = m), (err: unknown) => {
+      loading = undefined;
+      log.error("mcp: the MCP SDK could not be loaded", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    });
   const pool = createServerPool({
     maxIdle: Math.min(config.mcpMaxConcurrent, 16),
-    build: createMcpServer,
+    // Servers are built only by requests that have loaded the SDK (handle awaits it).
+    build: (ctx) => sdk!.createMcpServer(ctx),
     base: {
       gateway: deps.gateway,
       coverage: deps.coverage,
@@ -139,7 +153,13 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
     return rpcError(r.status, -32000, r.message, { "retry-after": String(r.retryAfterSeconds) });
   };
 
-  const serve = async (c: Context, body: unknown, claims: SessionClaims, address: string) => {
+  const serve = async (
+    { claimsSessionRef, serveOne }: McpSdk,
+    c: Context,
+    body: unknown,
+    claims: SessionClaims,
+    address: string,
+  ) => {
     let caller;
     try {
       caller = deps.resolvers?.length ? await resolveCaller(c.req.raw, deps.resolvers) : undefined;
@@ -180,6 +200,18 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
       });
       return rpcError(403, -32000, `${refused} See FHIR_GATEWAY_MCP_ALLOWED_HOSTS / _ORIGINS.`);
     }
+    let loaded: McpSdk;
+    try {
+      loaded = sdk ?? await loadSdk();
+    } catch {
+      return rpcError(
+        503,
+        -32000,
+        "The MCP endpoint is unavailable: the gateway's MCP SDK could not be loaded; " +
+          "report it to the gateway operator.",
+      );
+    }
+    const { isInitializeRequest } = loaded;
     void listen();
     const id = request.headers.get("mcp-session-id");
     let body: unknown;
@@ -224,13 +256,13 @@ export function mcpRoutes(deps: McpDeps): { routes: Hono; registry: SessionRegis
         await vault.store.publish(cancelChannel, JSON.stringify({ s: claims.sid, r: cancel }))
           .catch(() => {});
       }
-      return await serve(c, body, claims, address);
+      return await serve(loaded, c, body, claims, address);
     }
     if (request.method === "POST" && isInitializeRequest(body)) {
       const full = limits.admitSession(address);
       if (full) return refuse(full, address, "mcp-sessions");
       const { token, claims } = await tokens.issue(await deps.ownerOf?.(c));
-      const response = await serve(c, body, claims, address);
+      const response = await serve(loaded, c, body, claims, address);
       if (response.ok) {
         limits.opened(claims.sid, address);
         response.headers.set("mcp-session-id", token);

@@ -1,7 +1,8 @@
 /**
  * Child process of lazy-engines.test.ts: starts the app as src/main.ts does (shipped catalog,
  * plugins, store and vault, createApp) while every resolved module is recorded (see
- * _record-imports.mjs), answers a few requests, marks the record, then loads the engines.
+ * _record-imports.mjs), answers a few requests, marks the record, opens an MCP session, marks
+ * it again, then loads the coverage engines.
  */
 import { appendFileSync } from "node:fs";
 import { register } from "node:module";
@@ -17,6 +18,7 @@ const { loadCatalogAndPlugins } = await import("../../src/load-catalog.ts");
 const { createLogger } = await import("../../src/log.ts");
 const { openStore } = await import("../../src/store/open-store.ts");
 const { createEngines } = await import("../../src/coverage/_engines.ts");
+const { initializeMessage, mcpHeaders } = await import("../mcp/_messages.ts");
 
 const config = parseConfig({ ...process.env, FHIR_GATEWAY_LOG_LEVEL: "error" });
 const log = createLogger(config.logLevel);
@@ -29,6 +31,14 @@ for (const path of ["/health", "/api/platforms", "/openapi.json", "/"]) {
   if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
 }
 mark("# app created");
+const mcp = await built.app.request(`${config.publicUrl}/mcp`, {
+  method: "POST",
+  headers: mcpHeaders,
+  body: JSON.stringify(initializeMessage),
+});
+await mcp.arrayBuffer();
+if (mcp.status !== 200) throw new Error(`/mcp initialize: ${mcp.status}`);
+mark("# mcp used");
 const engines = createEngines();
 await engines.fhirPath();
 await engines.cql();

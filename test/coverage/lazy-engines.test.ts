@@ -13,42 +13,54 @@ import { createLogger } from "../../src/log.ts";
 const root = new URL("../..", import.meta.url).pathname;
 /** Packages only prior authorization's pre-fill and prefetch use (about 20 MB of heap). */
 const heavy = ["fhirpath", "cql-execution", "cql-exec-fhir", "@lhncbc/ucum-lhc", "luxon"];
+/** The MCP SDK and the tools' schemas (about 4.5 MB), loaded by the first /mcp request. */
+const mcpSdk = "@modelcontextprotocol/sdk";
 const loaded = (urls: string[], pkg: string) =>
   urls.some((u) => u.includes(`/node_modules/${pkg}/`));
 
-describe("the FHIRPath and CQL engines are imported on first use, not at start-up", () => {
+describe("the FHIRPath and CQL engines and the MCP SDK are imported on first use, not at start-up", () => {
   const dir = mkdtemp(join(tmpdir(), "lazy-engines-"));
   afterAll(async () => rm(await dir, { recursive: true, force: true }));
 
-  it("creating the app and answering requests loads none of them; the engines do", async () => {
-    const file = join(await dir, "imports.txt");
-    await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", "test/coverage/_create-app-child.ts"],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          RECORD_IMPORTS_FILE: file,
-          FHIR_GATEWAY_STORE: "memory",
-          FHIR_GATEWAY_DATA_DIR: join(await dir, "data"),
+  it(
+    "creating the app and answering requests loads none of them; /mcp and the engines do",
+    async () => {
+      const file = join(await dir, "imports.txt");
+      await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "test/coverage/_create-app-child.ts"],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            RECORD_IMPORTS_FILE: file,
+            FHIR_GATEWAY_STORE: "memory",
+            FHIR_GATEWAY_DATA_DIR: join(await dir, "data"),
+          },
         },
-      },
-    );
-    const lines = (await readFile(file, "utf8")).split("\n");
-    const created = lines.indexOf("# app created");
-    expect(created).toBeGreaterThan(0);
-    expect(lines).toContain("# engines loaded");
-    const atStart = lines.slice(0, created);
-    const onUse = lines.slice(created);
-    // The record sees the app's own packages: an empty record would prove nothing.
-    for (const pkg of ["hono", "zod", "@modelcontextprotocol/sdk"]) {
-      expect(loaded(atStart, pkg), pkg).toBe(true);
-    }
-    expect(heavy.filter((pkg) => loaded(atStart, pkg))).toEqual([]);
-    expect(loaded(onUse, "fhirpath")).toBe(true);
-    expect(loaded(onUse, "cql-execution")).toBe(true);
-  }, 60_000);
+      );
+      const lines = (await readFile(file, "utf8")).split("\n");
+      const created = lines.indexOf("# app created");
+      const mcpUsed = lines.indexOf("# mcp used");
+      expect(created).toBeGreaterThan(0);
+      expect(mcpUsed).toBeGreaterThan(created);
+      expect(lines).toContain("# engines loaded");
+      const atStart = lines.slice(0, created);
+      // The record sees the app's own packages: an empty record would prove nothing.
+      for (const pkg of ["hono", "zod", "oauth4webapi"]) {
+        expect(loaded(atStart, pkg), pkg).toBe(true);
+      }
+      expect([...heavy, mcpSdk].filter((pkg) => loaded(atStart, pkg))).toEqual([]);
+      // The first /mcp request loads the SDK, and nothing of coverage's engines.
+      const onMcp = lines.slice(created, mcpUsed);
+      expect(loaded(onMcp, mcpSdk)).toBe(true);
+      expect(heavy.filter((pkg) => loaded(onMcp, pkg))).toEqual([]);
+      const onUse = lines.slice(mcpUsed);
+      expect(loaded(onUse, "fhirpath")).toBe(true);
+      expect(loaded(onUse, "cql-execution")).toBe(true);
+    },
+    60_000,
+  );
 });
 
 describe("an engine that cannot be imported fails its feature, not the gateway", () => {

@@ -19,21 +19,7 @@ import { type SmartPeer, startSmartPeer } from "../peers/smart-server.ts";
 export const smartPid = "smart-test";
 export const openPid = "medplum";
 
-/** The JSON-RPC initialize every raw MCP test sends, and the headers of an MCP POST. */
-export const initializeMessage = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
-export const mcpHeaders = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
+export { initializeMessage, mcpHeaders } from "./_messages.ts";
 
 /** The SMART platform (logging in at `smart`, served by `fhir`) and the open one (`openFhir`). */
 export function peerCatalog(
