@@ -106,6 +106,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   function send(call: Call, body: EncodedBody, secure: boolean, retry: boolean) {
     return new Promise<Response>((resolve, reject) => {
       const { url, signal } = call;
+      // Aborted while the body was being read (an abort event that fired before this listener).
+      if (signal?.aborted) return reject(signal.reason);
       const req: ClientRequest = (secure ? httpsRequest : httpRequest)({
         agent: secure ? https : http,
         hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),

@@ -306,6 +306,36 @@ describe("the Node upstream client: aborts and failures", () => {
     await until(() => c.connections().active + c.connections().idle === 0);
   });
 
+  it("rejects a call aborted while it waits for a connection, and the pool serves the next", async () => {
+    let release!: () => void;
+    let arrived!: () => void;
+    const reached = new Promise<void>((r) => (arrived = r));
+    const up = await upstream((req, res) => {
+      if (req.url !== "/held") return void res.end("next");
+      release = () => res.end("held");
+      arrived();
+    });
+    const c = client({ maxSocketsPerOrigin: 1 });
+    const held = c.fetch(`${up.url}/held`, manual);
+    await reached;
+    // Regression: an abort before the request was made (the body still being read) was missed.
+    const early = new AbortController();
+    const racing = c.fetch(`${up.url}/early`, { ...manual, signal: early.signal });
+    early.abort();
+    await expect(racing).rejects.toMatchObject({ name: "AbortError" });
+    // Aborted while queued behind the held call in the pool.
+    const late = new AbortController();
+    const queued = c.fetch(`${up.url}/queued`, { ...manual, signal: late.signal });
+    await new Promise((resolve) => setImmediate(resolve)); // the call reaches the pool
+    late.abort();
+    await expect(queued).rejects.toMatchObject({ name: "AbortError" });
+    release();
+    expect(await (await held).text()).toBe("held");
+    expect(await (await c.fetch(`${up.url}/after`, manual)).text()).toBe("next");
+    expect(up.seen.map((s) => s.url)).toEqual(["/held", "/after"]);
+    expect(new Set(up.seen.map((s) => s.remotePort)).size).toBe(1);
+  });
+
   it("rejects at once for a signal already aborted, sending nothing", async () => {
     const up = await upstream((_req, res) => res.end());
     const pending = client().fetch(up.url, { ...manual, signal: AbortSignal.abort() });
