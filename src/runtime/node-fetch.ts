@@ -108,6 +108,20 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       const { url, signal } = call;
       // Aborted while the body was being read (an abort event that fired before this listener).
       if (signal?.aborted) return reject(signal.reason);
+      // The listeners below outlive the call on the pooled socket: they reach the promise (and
+      // so the Response and its body) only through `pending`, dropped once settled, so that an
+      // answer nobody reads can be collected (and its connection closed, _node-fetch-body.ts).
+      let pending:
+        | { resolve(r: Response | Promise<Response>): void; reject(e: unknown): void }
+        | undefined = {
+          resolve,
+          reject,
+        };
+      const settle = () => {
+        const p = pending;
+        pending = undefined;
+        return p;
+      };
       const req: ClientRequest = (secure ? httpsRequest : httpRequest)({
         agent: secure ? https : http,
         hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
@@ -116,41 +130,37 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         method: call.method,
         headers: nodeHeaders(call.headers, body, secure),
       });
-      let settled = false;
       let message: IncomingMessage | undefined;
       const onAbort = () => {
         const reason = signal!.reason;
         message?.destroy(reason);
         req.destroy();
-        if (!settled) {
-          settled = true;
-          reject(reason);
-        }
+        settle()?.reject(reason);
       };
       const release = () => signal?.removeEventListener("abort", onAbort);
       signal?.addEventListener("abort", onAbort, { once: true });
       req.on("error", (err: NodeJS.ErrnoException) => {
-        if (settled) return; // after the headers, the body stream reports it
-        settled = true;
+        const p = settle();
+        if (!p) return; // after the headers, the body stream reports it
         release();
         // A kept-alive connection the upstream closed just as it was reused: once more, fresh.
         const stale = err.code === "ECONNRESET" || err.code === "EPIPE";
         if (retry && stale && req.reusedSocket && body.kind !== "stream") {
-          resolve(send(call, body, secure, false));
+          p.resolve(send(call, body, secure, false));
           return;
         }
-        reject(new TypeError("fetch failed", { cause: err }));
+        p.reject(new TypeError("fetch failed", { cause: err }));
       });
       req.once("response", (res) => {
         message = res;
-        settled = true;
+        const p = settle();
         res.once("end", release).once("close", release);
         try {
-          resolve(toResponse(call, res, signal));
+          p?.resolve(toResponse(call, res, signal));
         } catch (err) {
           release();
           res.destroy();
-          reject(err);
+          p?.reject(err);
         }
       });
       if (body.kind === "bytes") req.end(body.bytes);

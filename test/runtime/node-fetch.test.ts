@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { once } from "node:events";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -353,6 +355,28 @@ describe("the Node upstream client: aborts and failures", () => {
     await reached;
     await response.body!.cancel();
     await gone;
+    await until(() => c.connections().active === 0);
+  });
+
+  it("closes the connection of a response dropped unread once it is collected", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const { up, reached, gone } = await holding((res) => {
+      res.writeHead(200, { "content-length": 100 });
+      res.write("part");
+    });
+    const c = client();
+    await (async () => {
+      // The answer is looked at (status) and dropped, as a HEAD built from a GET drops it.
+      expect((await c.fetch(up.url, manual)).status).toBe(200);
+    })();
+    await reached;
+    let closed = false;
+    void gone.then(() => (closed = true));
+    await until(() => {
+      gc();
+      return closed;
+    });
     await until(() => c.connections().active === 0);
   });
 
