@@ -4,7 +4,6 @@ import { absolutePath, joinPath, makeDir } from "../runtime/fs.ts";
 import { openKvStore } from "./kv-store.ts";
 import { loadMasterKeys } from "./master-keys.ts";
 import { createMemoryStore } from "./memory-store.ts";
-import { openRedisStore } from "./redis-store.ts";
 import type { KeyValueStore, Vault } from "./types.ts";
 import { createVault } from "./vault.ts";
 
@@ -38,9 +37,12 @@ export async function openStore(
 
 async function openBackend(config: StoreConfig, log: Logger): Promise<KeyValueStore> {
   switch (config.store) {
-    case "redis":
+    case "redis": {
+      // Loaded only for Redis: the client is 5-15 MB of memory an instance on KV never uses.
+      const { openRedisStore } = await import("./redis-store.ts");
       // config.ts guarantees the URL when the store is "redis".
       return await openRedisStore(config.redisUrl ?? "", { log });
+    }
     case "memory":
       log.warn("the memory store keeps sessions in this process only; they end on restart");
       return createMemoryStore();
