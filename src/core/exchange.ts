@@ -4,6 +4,7 @@ import { codeForUpstreamStatus, GatewayError } from "../errors.ts";
 import { fhirJson, isJsonType, pickRequestHeaders, pickResponseHeaders } from "../fhir/headers.ts";
 import { type FhirInteraction, returnsBundle, toUpstreamTarget } from "../fhir/interaction.ts";
 import { MalformedJsonError, rewriteBundleText } from "../fhir/bundle-stream.ts";
+import { readSmallBody } from "../fhir/bundle-stream-body.ts";
 import { createLinkMapper, type LinkMapper } from "../fhir/links.ts";
 import { isOperationOutcome, type OperationOutcome, outcomeText } from "../fhir/outcome.ts";
 import type { PageLinks } from "../fhir/page-link.ts";
@@ -246,13 +247,19 @@ async function toResult(
   if (!json || !returnsBundle(i) || upstream.body === null) {
     return streamedResult(platform.key, upstream.status, headers, upstream.body);
   }
-  if (!isSmallBody(upstream.headers)) {
-    // Rewritten as it streams; malformed JSON found midway cuts the answer (logged here).
+  // A body that ends within smallBodyBytes is read whole, so malformed JSON is still a clean
+  // 502; a longer one is rewritten as it streams, and malformed JSON found midway cuts the
+  // answer off (logged here).
+  const length = plainLength(upstream.headers);
+  const body = length !== undefined && length > smallBodyBytes
+    ? { stream: upstream.body }
+    : await readSmallBody(upstream.body, smallBodyBytes);
+  if ("stream" in body) {
     return bundleStreamResult(
       platform.key,
       upstream.status,
       headers,
-      upstream.body,
+      body.stream,
       mapper,
       (err) => {
         log?.warn("The platform's Bundle could not be rewritten; the answer was cut off.", {
@@ -262,14 +269,12 @@ async function toResult(
       },
     );
   }
-  // A small body is read whole, so malformed JSON is still a clean 502.
-  const text = await upstream.text();
   try {
     return textResult(
       platform.key,
       upstream.status,
       headers,
-      await rewriteBundleText(text, mapper),
+      await rewriteBundleText(body.text, mapper),
     );
   } catch (err) {
     if (err instanceof MalformedJsonError) throw malformedUpstreamJson(platform.key);
@@ -277,17 +282,15 @@ async function toResult(
   }
 }
 
-/**
- * Bundles up to this many bytes (by Content-Length; an eighth of it when compressed, as JSON
- * inflates about eightfold) are read whole; larger ones and those without a length stream.
- */
+/** Bundle bodies up to this many bytes are read whole; longer ones stream. */
 const smallBodyBytes = 1 << 20;
 
-function isSmallBody(upstreamHeaders: Headers): boolean {
-  const length = Number(upstreamHeaders.get("content-length") ?? "x");
+/** The body's length as it will be read: Content-Length, unless it is compressed. */
+function plainLength(upstreamHeaders: Headers): number | undefined {
   const encoding = upstreamHeaders.get("content-encoding")?.trim().toLowerCase();
-  const compressed = !!encoding && encoding !== "identity";
-  return length >= 0 && length <= (compressed ? smallBodyBytes / 8 : smallBodyBytes);
+  if (encoding && encoding !== "identity") return undefined;
+  const length = Number(upstreamHeaders.get("content-length") ?? "x");
+  return length >= 0 ? length : undefined;
 }
 
 /** The platform's error as a GatewayError that carries its OperationOutcome. */

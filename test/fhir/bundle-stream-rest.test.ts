@@ -40,6 +40,10 @@ beforeAll(async () => {
     if (kind !== "small" && big.length < 1.2 * 2 ** 20) throw new Error("the Bundle is too small");
     res.setHeader("content-type", "application/fhir+json");
     if (kind === "small-bad") return res.end('{"resourceType":"Bundle","entry":[');
+    if (kind === "chunked-small-bad") {
+      res.write('{"resourceType":"Bundle",');
+      return res.end('"entry":[');
+    }
     if (kind === "small" || kind === "big") return res.end(big);
     // Chunked: no Content-Length, cut at awkward places (inside URLs and characters).
     const bytes = Buffer.from(kind === "chunked-bad" ? big.replace(/\]\}$/, "}}") : big);
@@ -79,12 +83,14 @@ describe("Bundles through REST", () => {
     });
   }
 
-  it("answers 502 for a small malformed body, as before", async () => {
-    const res = await get("small-bad");
-    expect(res.status).toBe(502);
-    const outcome = await json<{ issue: Array<{ diagnostics: string }> }>(res);
-    expect(outcome.issue[0]!.diagnostics).toContain("malformed JSON");
-  });
+  for (const kind of ["small-bad", "chunked-small-bad"]) {
+    it(`answers 502 for a malformed body that ends within 1 MiB (${kind})`, async () => {
+      const res = await get(kind);
+      expect(res.status).toBe(502);
+      const outcome = await json<{ issue: Array<{ diagnostics: string }> }>(res);
+      expect(outcome.issue[0]!.diagnostics).toContain("malformed JSON");
+    });
+  }
 
   it("cuts the answer off when a chunked body turns out malformed", async () => {
     const res = await get("chunked-bad");
