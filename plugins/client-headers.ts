@@ -9,6 +9,8 @@ export default definePlugin({
   name: "client-headers",
   platforms: "*",
   order: 10,
+  // Platforms without client_headers build no Request for this plugin.
+  when: (platform) => Object.keys(platform.client_headers ?? {}).length > 0,
   beforeRequest(request, { platform }) {
     const extra = platform.client_headers;
     if (!extra || Object.keys(extra).length === 0) return request;

@@ -167,7 +167,14 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       }
     };
     try {
-      const result = await toResult(upstream, interaction, mapper, platform, !!authorization);
+      const result = await toResult(
+        upstream,
+        interaction,
+        mapper,
+        platform,
+        !!authorization,
+        deps.log,
+      );
       access(result.status);
       return result;
     } catch (err) {

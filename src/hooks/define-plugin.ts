@@ -66,6 +66,12 @@ export interface Plugin extends PluginHooks {
    * "*" for all, or a list of platform ids, aliases, globs ("bcbs*") or types ("type:payer").
    */
   platforms: "*" | readonly string[];
+  /**
+   * A finer test on the platform's file, checked once per platform after `platforms` matched
+   * (e.g. only platforms that list `client_headers`): a plugin that does not apply costs a call
+   * nothing, and a platform no beforeRequest hook applies to gets no Request built for hooks.
+   */
+  when?(platform: HookPlatform): boolean;
   /** Lower runs first; default 100. Ties break by plugin name. */
   order?: number;
 }

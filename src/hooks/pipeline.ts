@@ -46,7 +46,16 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
   const forPlatform = (platform: PlatformMatch): Plugin[] => {
     let hit = cache.get(platform.id);
     if (!hit) {
-      hit = ordered.filter((p) => pluginApplies(p, platform));
+      // `when` reads the platform's file: with only its id, aliases and type at hand the plugin
+      // counts as applying (nothing cached), as it did before it had a `when`.
+      const full = "source" in platform
+        ? toHookPlatform(platform as HookPlatform)
+        : undefined;
+      const list = ordered.filter((p) =>
+        pluginApplies(p, platform) && (!p.when || full === undefined || p.when(full))
+      );
+      if (full === undefined) return list;
+      hit = list;
       cache.set(platform.id, hit);
     }
     return hit;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import clientHeaders from "../../plugins/client-headers.ts";
+import { createHookPipeline } from "../../src/hooks/pipeline.ts";
 import { ctxOf, platformOf, upstreamGet } from "./_platform.ts";
 
 const url = "https://fhir.example.org/r4/Patient/1";
