@@ -78,6 +78,11 @@ export interface BuiltApp {
   audit: AuditLog;
   /** Ends long-lived streams (MCP sessions) so the server can stop; call before closing it. */
   close(): Promise<void>;
+  /**
+   * Ends the long-lived streams only, leaving the audit log open: a server that stops calls this,
+   * closes its listener (requests in flight finish and are audited), then `audit.close()`.
+   */
+  closeStreams(): Promise<void>;
 }
 
 /** Builds the Hono app: one core, REST routes, health, and /auth when a vault is given. */
@@ -249,6 +254,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.route("/api/coverage", coverageRoutes(coverage));
   app.route("/.well-known/jwks.json", jwksRoute(coverage));
   app.route("/api/fhir", fhirRoutes(gateway));
-  const close = () => mcp.registry.closeAll().finally(() => audit.close());
-  return { app, gateway, sessions, smart, audit, close };
+  const closeStreams = () => mcp.registry.closeAll();
+  const close = () => closeStreams().finally(() => audit.close());
+  return { app, gateway, sessions, smart, audit, close, closeStreams };
 }

@@ -52,10 +52,13 @@ async function main(): Promise<void> {
       log.warn("requests still open after the shutdown grace period; exiting anyway", {
         seconds: shutdownGraceMs / 1000,
       });
-      store.close().finally(() => exitProcess(0));
+      // Queued audit lines are written before the process goes.
+      built.audit.close().finally(() => store.close()).finally(() => exitProcess(0));
     }, shutdownGraceMs);
-    built.close()
+    built.closeStreams()
       .then(() => server.close())
+      // After the listener: requests still in flight at the signal are audited too.
+      .then(() => built.audit.close())
       .then(() => upstream.close())
       .then(() => store.close())
       .catch((err: unknown) => log.error("shutdown failed", { error: String(err) }))
