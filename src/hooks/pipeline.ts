@@ -48,9 +48,7 @@ export function createHookPipeline(plugins: readonly Plugin[], log?: Logger): Ho
     if (!hit) {
       // `when` reads the platform's file: with only its id, aliases and type at hand the plugin
       // counts as applying (nothing cached), as it did before it had a `when`.
-      const full = "source" in platform
-        ? toHookPlatform(platform as HookPlatform)
-        : undefined;
+      const full = "source" in platform ? toHookPlatform(platform as HookPlatform) : undefined;
       const list = ordered.filter((p) =>
         pluginApplies(p, platform) && (!p.when || full === undefined || p.when(full))
       );
