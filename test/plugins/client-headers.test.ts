@@ -28,3 +28,17 @@ describe("client-headers plugin", () => {
     expect(await clientHeaders.beforeRequest!(req, ctxOf(platformOf({ id: "acme" })))).toBe(req);
   });
 });
+
+describe("client-headers in the pipeline", () => {
+  it("applies only to platforms whose file lists client_headers (no Request built otherwise)", () => {
+    const pipeline = createHookPipeline([clientHeaders]);
+    const plain = platformOf({ id: "plain" });
+    const withHeaders = platformOf({ id: "acme", client_headers: { "X-Api-Key": "k" } });
+    expect(pipeline.has(plain, "beforeRequest")).toBe(false);
+    expect(pipeline.has(withHeaders, "beforeRequest")).toBe(true);
+    // With only an id, aliases and type, the plugin still counts as applying.
+    expect(pipeline.forPlatform({ id: "plain", aliases: [], type: "ehr" })).toEqual([
+      clientHeaders,
+    ]);
+  });
+});
