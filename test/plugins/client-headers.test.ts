@@ -36,8 +36,8 @@ describe("client-headers in the pipeline", () => {
     const withHeaders = platformOf({ id: "acme", client_headers: { "X-Api-Key": "k" } });
     expect(pipeline.has(plain, "beforeRequest")).toBe(false);
     expect(pipeline.has(withHeaders, "beforeRequest")).toBe(true);
-    // With only an id, aliases and type, the plugin still counts as applying.
-    expect(pipeline.forPlatform({ id: "plain", aliases: [], type: "ehr" })).toEqual([
+    // Asked with only an id, aliases and type (a platform not seen whole), it counts as applying.
+    expect(pipeline.forPlatform({ id: "unseen", aliases: [], type: "ehr" })).toEqual([
       clientHeaders,
     ]);
   });
