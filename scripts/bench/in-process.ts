@@ -80,6 +80,8 @@ for (
     ["Observation?_count=5000", 60],
   ] as const
 ) {
+  // BENCH_ONLY=Patient runs the rows whose path contains it (a profile of one kind of call).
+  if (process.env.BENCH_ONLY && !path.includes(process.env.BENCH_ONLY)) continue;
   const c = await cost(path, n);
   console.error(
     `${path}: p50 ${(c.p50 * 1000).toFixed(0)} µs, mean ${(c.mean * 1000).toFixed(0)} µs`,

@@ -53,6 +53,8 @@ export interface Goal {
   goal: string;
   value: string;
   met: boolean;
+  /** For a missed goal: what the measurements say about why (the bare proxies, idle memory). */
+  why?: string;
 }
 
 /** The whole result, as written to test-results/bench.json. */
@@ -135,17 +137,38 @@ export function judge(rows: readonly Row[], memory: BenchReport["memory"]): Goal
   for (const row of headline) {
     const nginx = row.cells.nginx, deno = row.cells.deno, node = row.cells.node;
     if (nginx && deno) {
+      const floor = row.cells["deno-floor"];
+      const own = floor ? 1e6 / deno.rps - 1e6 / floor.rps : undefined;
       goals.push({
         goal: `${row.name}: Deno throughput >= nginx proxy`,
         value: `${(deno.rps / nginx.rps).toFixed(2)}x`,
         met: deno.rps >= nginx.rps,
+        why: !floor
+          ? undefined
+          : floor.rps < nginx.rps
+          ? `a bare Deno.serve + fetch passthrough (no gateway code) reaches ${
+            (floor.rps / nginx.rps).toFixed(2)
+          }x nginx: out of reach for a proxy on this runtime; the gateway's own work adds ${
+            Math.round(own!)
+          } µs a request (profile below)`
+          : `the bare Deno proxy reaches ${(floor.rps / nginx.rps).toFixed(2)}x nginx; the ` +
+            `gateway's own work, ${Math.round(own!)} µs a request, is what keeps it below ` +
+            "(profile below: the link rewrite)",
       });
     }
     if (deno && node) {
+      const nf = row.cells["node-floor"], df = row.cells["deno-floor"];
       goals.push({
         goal: `${row.name}: Node >= 0.8x Deno`,
         value: `${(node.rps / deno.rps).toFixed(2)}x`,
         met: node.rps >= 0.8 * deno.rps,
+        why: nf && df
+          ? `the bare node:http passthrough reaches ${(nf.rps / df.rps).toFixed(2)}x the bare ` +
+            `Deno one: Node's HTTP server and client cost ${
+              Math.round(1e6 / nf.rps - 1e6 / df.rps)
+            } µs a request more before any gateway code; the rest is web Request/Response/` +
+            "stream objects and JavaScript that runs slower under Node (profile below)"
+          : undefined,
       });
     }
   }
@@ -154,10 +177,19 @@ export function judge(rows: readonly Row[], memory: BenchReport["memory"]): Goal
     for (const t of ["deno", "node"] as const) {
       const added = addedP50(rows, row, t);
       if (added === undefined) continue;
+      const open = rows.find((r) => !r.auth && r.entries === row.entries);
+      const floorAdded = open ? addedP50(rows, open, `${t}-floor`) : undefined;
+      const openAdded = open ? addedP50(rows, open, t) : undefined;
       goals.push({
         goal: `${row.name}, ${t}: added p50 <= ${limit} ms`,
         value: `${added.toFixed(2)} ms`,
         met: added <= limit,
+        why: floorAdded === undefined || openAdded === undefined
+          ? undefined
+          : `the bare ${t} proxy alone adds ${floorAdded.toFixed(2)} ms; the open platform ` +
+            `through the gateway ${openAdded.toFixed(2)} ms, so the login itself costs ${
+              (added - openAdded).toFixed(2)
+            } ms`,
       });
     }
   }
@@ -171,6 +203,9 @@ export function judge(rows: readonly Row[], memory: BenchReport["memory"]): Goal
       goal: `${rt}: 5,000-entry Bundles x10 concurrent peak RSS < 150 MB`,
       value: `${m!.bundlePeakRssMb.toFixed(0)} MB`,
       met: m!.bundlePeakRssMb < 150,
+      why: `idle is ${m!.idleRssMb.toFixed(0)} MB; ten streams in flight add ${
+        (m!.bundlePeakRssMb - m!.idleRssMb).toFixed(0)
+      } MB (chunks and their copies waiting for the garbage collector, not parsed Bundles)`,
     });
   }
   const linear = rows.filter((r) => !r.auth && r.entries >= 100).sort((a, b) =>
@@ -195,7 +230,10 @@ export function judge(rows: readonly Row[], memory: BenchReport["memory"]): Goal
 
 /** The goals as lines. */
 export function formatGoals(goals: readonly Goal[]): string {
-  return goals.map((g) => `${g.met ? "met " : "MISS"} ${g.goal}: ${g.value}`).join("\n");
+  return goals.map((g) =>
+    `${g.met ? "met " : "MISS"} ${g.goal}: ${g.value}` +
+    (!g.met && g.why ? `\n       why: ${g.why}` : "")
+  ).join("\n");
 }
 
 /**

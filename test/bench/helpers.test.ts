@@ -5,7 +5,13 @@ import { searchset, writeFixtures } from "../../scripts/bench/fixtures.ts";
 import { quantile } from "../../scripts/bench/latency.ts";
 import { type Nginx, proxyConfig, startNginx, upstreamConfig } from "../../scripts/bench/nginx.ts";
 import { freePort } from "../../scripts/bench/ports.ts";
-import { formatCosts, formatTable, judge, type Row } from "../../scripts/bench/report.ts";
+import {
+  formatCosts,
+  formatGoals,
+  formatTable,
+  judge,
+  type Row,
+} from "../../scripts/bench/report.ts";
 import { partOf, summarize } from "../../scripts/bench/cdp-profile.ts";
 import { startFloor } from "../../scripts/bench/floor.ts";
 import { parseVmRss, rssOf } from "../../scripts/bench/rss.ts";
@@ -93,6 +99,14 @@ describe("why a goal is missed", () => {
         "the gateway 250 µs: 150 µs its own work over the bare proxy",
     );
     expect(formatTable(rows)).toContain("bare Deno proxy");
+    const [goal] = judge(rows, {});
+    expect(goal!.met).toBe(false);
+    expect(goal!.why).toBe(
+      "a bare Deno.serve + fetch passthrough (no gateway code) reaches 0.50x nginx: out of " +
+        "reach for a proxy on this runtime; the gateway's own work adds 150 µs a request " +
+        "(profile below)",
+    );
+    expect(formatGoals([goal!])).toContain("\n       why: a bare Deno.serve");
   });
 
   it("groups a CPU profile's busy self time into parts of the stack, idle left out", () => {
