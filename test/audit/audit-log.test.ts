@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditLog, toAuditLine } from "../../src/audit/audit-log.ts";
 import type { AuditEvent } from "../../src/audit/events.ts";
@@ -208,6 +208,8 @@ describe("audit lines off the request path (issue 12)", () => {
 describe("audit file (FHIR_GATEWAY_AUDIT_FILE)", () => {
   let dir: string;
   beforeAll(async () => {
+    // A fresh clone has no ./data yet.
+    await mkdir("./data", { recursive: true });
     dir = await mkdtemp("./data/audit-test-");
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -43,6 +43,8 @@ describe.each(Object.keys(runtimes) as Array<keyof typeof runtimes>)("under %s",
       );
       await stop(gw.child);
       expect(gw.child.exitCode).toBe(0);
+      // "exit" can come before the last lines are read from the pipe.
+      await gw.ended;
       const fhirLines = (text: string) =>
         text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
           .filter((l) => l.type === "audit" && l.action === "fhir");

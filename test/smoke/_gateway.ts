@@ -22,7 +22,17 @@ export function spawnGateway(launch: Launch, env: Record<string, string>) {
   });
   child.stdout!.on("data", (d) => output.push(String(d)));
   child.stderr!.on("data", (d) => output.push(String(d)));
-  return { child, output };
+  // The pipes end when every process of the group holding them has gone (npm exits first):
+  // only then is all the gateway printed in `output`.
+  const ended = Promise.all(
+    [child.stdout!, child.stderr!].map((stream) =>
+      new Promise<void>((resolve) => {
+        if (stream.readableEnded) resolve();
+        stream.once("close", () => resolve());
+      })
+    ),
+  ).then(() => {});
+  return { child, output, ended };
 }
 
 /** A gateway that answered /health, with what it printed so far. */
@@ -32,6 +42,8 @@ export interface StartedGateway {
   child: ChildProcess;
   output: string[];
   dataDir: string;
+  /** Resolves once the gateway's output pipes have closed (all it printed is in `output`). */
+  ended: Promise<void>;
 }
 
 /** Starts the gateway on a free port and waits (up to 45 s) until /health answers. */
@@ -42,7 +54,7 @@ export async function startGateway(
 ): Promise<StartedGateway> {
   const port = await freePort();
   const dataDir = `./data/smoke-${name}-${port}`;
-  const { child, output } = spawnGateway(launch, {
+  const { child, output, ended } = spawnGateway(launch, {
     FHIR_GATEWAY_PORT: String(port),
     FHIR_GATEWAY_DATA_DIR: dataDir,
     FHIR_GATEWAY_LOG_LEVEL: "info",
@@ -61,7 +73,7 @@ export async function startGateway(
     if (Date.now() > deadline) throw new Error(`gateway did not start: ${output.join("")}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, port, child, output, dataDir };
+  return { url, port, child, output, dataDir, ended };
 }
 
 /** True while any process of the group `pgid` lives (the gateway under npm). */

@@ -88,6 +88,8 @@ describe.each(
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(groupAlive(gw.child.pid!)).toBe(false);
+    // Its last lines may still be in the pipe when the process is gone.
+    await gw.ended;
     expect(gw.output.join("")).toContain("shutting down");
     await client.close().catch(() => {});
   }, 30_000);
