@@ -14,6 +14,7 @@ import {
   startIdentityWorld,
   tokenCall,
 } from "./_world.ts";
+import { initializeMessage } from "../mcp/_messages.ts";
 
 // Hostile and broken credentials against the protected gateway on a real socket: each is a
 // clear 4xx (never a 500), and nothing reaches a platform.
@@ -27,16 +28,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-const initialize = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "t", version: "1" },
-  },
-};
+const initialize = initializeMessage;
 
 function mcpPost(
   bearer: string | undefined,
