@@ -74,8 +74,6 @@ export function partOf(frame: ProfileNode["callFrame"]): string | undefined {
   if (/inspector/i.test(fn) || /inspector/i.test(url)) return undefined;
   if (fn === "(garbage collector)") return "garbage collector";
   if (fn === "(program)") return "runtime, native (HTTP server and client, sockets)";
-  if (fn === "system calls (libc)") return "system calls (libc)";
-  if (url === "builtin:") return "V8 builtins (promises, property access, strings)";
   if (url === "" && /^(parse|stringify)$/.test(fn)) return "JSON parse/stringify";
   if (url === "") return "runtime, native (HTTP server and client, sockets)";
   const src = url.match(/\/src\/([^/]+)\//);
@@ -133,65 +131,4 @@ export function formatSummary(title: string, s: ProfileSummary): string {
     "  top functions:",
     ...s.functions.map((p) => `  ${pct(p.share)}  ${p.part}`),
   ].join("\n");
-}
-
-/** What `node --prof-process --preprocess` makes of a V8 `--prof` log, as far as needed. */
-export interface V8Log {
-  code: Array<{ name: string; type: string; kind?: string }>;
-  ticks: Array<{ tm: number; vm: number; s: number[] }>;
-}
-
-/**
- * Summarizes a V8 `--prof` log (Deno's profile: its inspector slows fetch down while attached)
- * over the ticks from `fromUs` (microseconds since the log began), so start-up is left out.
- * Native ticks are told apart by the nearest builtin or JS frame on their stack: JSON.parse and
- * JSON.stringify run in native code called from the JsonParse / JsonStringify builtins.
- */
-export function summarizeV8Log(log: V8Log, fromUs: number, topN = 8): ProfileSummary {
-  const profile: CpuProfile = { nodes: [] };
-  const nodes = new Map<string, ProfileNode>();
-  const add = (functionName: string, url: string) => {
-    const key = `${functionName}\n${url}`;
-    let node = nodes.get(key);
-    if (!node) {
-      node = { id: nodes.size, callFrame: { functionName, url, lineNumber: -1 }, hitCount: 0 };
-      nodes.set(key, node);
-      profile.nodes.push(node);
-    }
-    node.hitCount! += 1;
-  };
-  for (const tick of log.ticks) {
-    if (tick.tm < fromUs) continue;
-    if (tick.vm === 1) {
-      add("(garbage collector)", "");
-      continue;
-    }
-    const top = log.code[tick.s[0]!];
-    if (!top) {
-      add("(program)", "");
-      continue;
-    }
-    if (top.type === "SHARED_LIB" || top.type === "CPP") {
-      // Which builtin called into native code, when one is on the stack.
-      let json = false;
-      for (let i = 2; i < tick.s.length; i += 2) {
-        const c = log.code[tick.s[i]!];
-        if (!c || c.type === "SHARED_LIB" || c.type === "CPP") continue;
-        json = /^Json(Parse|Stringify)$/.test(c.name);
-        break;
-      }
-      if (json) add("parse", "");
-      else if (/libc\.so/.test(top.name)) add("system calls (libc)", "");
-      else add("(program)", "");
-      continue;
-    }
-    if (top.type === "CODE") {
-      add(/^Json(Parse|Stringify)$/.test(top.name) ? "parse" : `Builtin: ${top.name}`, "builtin:");
-      continue;
-    }
-    // JS: "name url:line:col"
-    const m = top.name.match(/^(.*?) ?((?:file|ext|node):\S*?)(?::\d+:\d+)?$/);
-    add(m ? m[1] || "(anonymous)" : top.name, m ? m[2]! : "");
-  }
-  return summarize(profile, topN);
 }

@@ -1,37 +1,17 @@
 /**
  * Where the gateway's time goes: runs src/main.ts under Node with --cpu-prof (or Deno with
- * V8's --prof), loads it with wrk on one path for a few seconds, and prints the functions
- * with the most self time. `npx tsx scripts/bench/profile.ts node "Observation?_count=5000"`.
+ * V8's --prof), loads it with wrk on one path for a few seconds, and prints the busy self time
+ * by part of the stack and by function (summarize in cdp-profile.ts). `npx tsx scripts/bench/profile.ts node "Observation?_count=5000"`.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import process from "node:process";
+import { formatSummary, summarize } from "./cdp-profile.ts";
 import { writeFixtures } from "./fixtures.ts";
 import { openPlatform, type Runtime, startGateway, writePlatforms } from "./gateway.ts";
 import { startNginx, upstreamConfig } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { runWrk } from "./wrk.ts";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-
-/** Self time by function (name and file:line), largest first, as fractions of all samples. */
-export function topSelf(profile: { nodes: ProfileNode[] }, n: number): Array<[string, number]> {
-  const byFn = new Map<string, number>();
-  let total = 0;
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    total += hits;
-    const f = node.callFrame;
-    const file = f.url.replace(/^.*\/(node_modules|src)\//, "$1/");
-    const key = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + hits);
-  }
-  return [...byFn].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, v / total]);
-}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [runtime = "node", path = "Patient/p1", secs = "5"] = process.argv.slice(2);
@@ -59,7 +39,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (runtime === "node") {
     const files = await readdir(`${dir}/prof`);
     const profile = JSON.parse(await readFile(`${dir}/prof/${files[0]}`, "utf8"));
-    for (const [k, v] of topSelf(profile, 40)) console.log(`${(v * 100).toFixed(1)}%  ${k}`);
+    console.log(formatSummary(`node ${path}`, summarize(profile, 40)));
   } else {
     console.log(`V8 log: ${dir}/deno-v8.log (node --prof-process it)`);
   }
